@@ -72,13 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
-    errors = Console(stderr=True)
     root: Path = args.path
     if not root.is_dir():
-        errors.print(f"codemesh analyze: {root} is not a directory")
+        _error(f"codemesh analyze: {root} is not a directory")
         return 2
     if args.workers < 1:
-        errors.print("codemesh analyze: --workers must be at least 1")
+        _error("codemesh analyze: --workers must be at least 1")
         return 2
     interactive = console.is_terminal
     try:
@@ -86,13 +85,18 @@ def run(args: argparse.Namespace) -> int:
             job_report = _analyze(args, root.resolve(), on_progress)
     except (AnalyzeError, EmbeddedError, BrokerUnavailable, StoreUnavailable,
             StoreRequestError) as exc:
-        errors.print(f"codemesh analyze: {exc}")
+        _error(f"codemesh analyze: {exc}")
         return 1
     except KeyboardInterrupt:
-        errors.print("codemesh analyze: interrupted")
+        _error("codemesh analyze: interrupted")
         return 130
     _write(job_report, args, console)
     return 0
+
+
+def _error(message: str) -> None:
+    """One plain line on stderr: no markup, no wrapping, so scripts can grep it."""
+    print(message, file=sys.stderr)
 
 
 def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback) \
