@@ -13,11 +13,18 @@ import time
 from collections.abc import Callable
 
 from mesh import codec, metrics
-from mesh.models import FileAnalysis, FileError, TaskProgress, TaskReport, TaskRequest
+from mesh.models import (
+    FileAnalysis,
+    FileError,
+    SourceFile,
+    TaskProgress,
+    TaskReport,
+    TaskRequest,
+)
 from mesh.repository import Repository, result_key
 from mesh.store_client import StoreClient, StoreRequestError, StoreUnavailable
 from worker.analysis import ANALYZER_ID
-from worker.executor import AnalysisPool
+from worker.executor import AnalysisPool, Item, batches
 
 log = logging.getLogger("codemesh.worker.tasks")
 
@@ -58,26 +65,35 @@ class TaskRunner:
         log.info("task done", extra={**extra, "files": done})
         return [codec.pack(TaskReport(task=request.task, ok=True, files_done=done))]
 
+    @staticmethod
+    def _key(source: SourceFile) -> bytes:
+        return result_key(source.sha256, source.language, ANALYZER_ID)
+
     async def _run(self, request: TaskRequest, partial: Callable[[list[bytes]], None]) -> int:
         repo = self._repository(self.store_override or request.store)
         blobs = await repo.get_blobs(sorted({f.sha256 for f in request.files}))
         results: list[tuple[str, bytes, FileAnalysis]] = []
-        last_progress = time.monotonic()
-        for done, source in enumerate(request.files, start=1):
+        items: list[Item] = []
+        for source in request.files:
             data = blobs.get(source.sha256)
             if data is None:
-                analysis = FileAnalysis(language=source.language, error=FileError(
-                    path=source.path, kind="missing-content",
-                    message=f"blob {source.sha256} is not in the store"))
+                results.append((source.path, self._key(source), FileAnalysis(
+                    language=source.language, error=FileError(
+                        path="", kind="missing-content",
+                        message=f"blob {source.sha256} is not in the store"))))
             else:
-                analysis = await self.pool.analyze(data, source.language, source.path)
-                metrics.FILES_ANALYZED.labels(source.language).inc()
-            if analysis.error is not None:
-                analysis.error.path = ""  # results are shared by content; the job knows paths
-            results.append((source.path,
-                            result_key(source.sha256, source.language, ANALYZER_ID), analysis))
+                items.append((data, source.language, source.path))
+        sources = {source.path: source for source in request.files}
+        last_progress = time.monotonic()
+        for batch in batches(items):
+            for (_, language, path), analysis in zip(
+                    batch, await self.pool.analyze_batch(batch), strict=True):
+                metrics.FILES_ANALYZED.labels(language).inc()
+                if analysis.error is not None:
+                    analysis.error.path = ""  # results are shared by content; jobs know paths
+                results.append((path, self._key(sources[path]), analysis))
             if time.monotonic() - last_progress >= PROGRESS_EVERY:
                 last_progress = time.monotonic()
-                partial([codec.pack(TaskProgress(task=request.task, files_done=done))])
+                partial([codec.pack(TaskProgress(task=request.task, files_done=len(results)))])
         await repo.put_results(request.job, results)
         return len(results)
