@@ -20,6 +20,7 @@ from broker.routing import ClientOrigin, Request, TaskOrigin
 from mesh import codec, metrics
 from mesh.models import Job, JobProgress, SubmitRequest, Task, TaskProgress, TaskReport, TaskRequest
 from mesh.repository import Repository
+from mesh.store_client import StoreRequestError, StoreUnavailable
 
 log = logging.getLogger("codemesh.scheduler")
 
@@ -72,6 +73,27 @@ class Scheduler:
     # -- submission -----------------------------------------------------------------------------
 
     async def submit(self, submit: SubmitRequest, follower: ClientOrigin) -> None:
+        """Accept a job and start it, or tell the client at once why it cannot run."""
+        try:
+            await self._submit(submit, follower)
+        except (StoreUnavailable, StoreRequestError) as exc:
+            log.error("job refused: store", extra={"job": submit.job, "error": str(exc)})
+            self.jobs.pop(submit.job, None)
+            self.notify(follower, JobProgress(
+                job=submit.job, state="failed", files_total=0, files_done=0, tasks_total=0,
+                tasks_done=0, tasks_failed=0, error=f"the broker cannot use its store: {exc}"),
+                True)
+
+    async def _persist(self, tasks: list[Task], job: Job | None = None) -> None:
+        """Write task and job state. A failed write is logged, not raised: this broker's memory
+        stays authoritative for the job it runs, so the job still finishes."""
+        try:
+            await self.repo.put_tasks(tasks, job)
+        except (StoreUnavailable, StoreRequestError) as exc:
+            log.error("could not persist task state", extra={"error": str(exc),
+                                                             "job": job.job if job else None})
+
+    async def _submit(self, submit: SubmitRequest, follower: ClientOrigin) -> None:
         existing = self.jobs.get(submit.job)
         if existing is not None:  # a client resubmitting (e.g. after a timeout) follows along
             existing.followers.append(follower)
@@ -149,7 +171,7 @@ class Scheduler:
                 task.error = None
                 running.job.tasks_done += 1
                 running.job.files_done += len(task.files)
-                await self.repo.put_tasks([task], running.job)
+                await self._persist([task], running.job)
             else:
                 error = (report.error if report is not None else None) or "malformed task report"
                 await self._failed_attempt(running, task, error)
@@ -180,7 +202,7 @@ class Scheduler:
             running.job.files_done += len(task.files)
             log.error("task failed for good", extra={"job": task.job, "task": task.task,
                                                       "error": error, "attempts": task.attempt})
-            await self.repo.put_tasks([task], running.job)
+            await self._persist([task], running.job)
             return
         metrics.TASKS.labels("retried").inc()
         delay = retry_delay(task.attempt, base=self.config.backoff_base,
@@ -188,7 +210,7 @@ class Scheduler:
         task.not_before = time.time() + delay
         log.warning("task failed; retrying", extra={"job": task.job, "task": task.task,
                                                     "error": error, "delay": round(delay, 3)})
-        await self.repo.put_tasks([task])
+        await self._persist([task])
         asyncio.get_running_loop().call_later(delay, self.enqueue, self._request(task), False)
 
     async def _finish_if_done(self, running: RunningJob) -> bool:
@@ -198,7 +220,7 @@ class Scheduler:
             return False
         job.state = "finished"
         job.finished = now_iso()
-        await self.repo.put_job(job)
+        await self._persist([], job)
         self.jobs.pop(job.job, None)
         log.info("job finished", extra={"job": job.job, "failed_tasks": job.tasks_failed})
         return True
