@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pydantic import Field
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from mesh import __version__
 from mesh.models import (
@@ -110,7 +111,9 @@ def to_json(report: Report) -> str:
 def render_table(report: Report, console: Console) -> None:
     """The human summary: languages, the most complex functions, errors."""
     summary = report.summary
-    languages = Table(title=f"codemesh {report.tool.version} - {report.root}", title_justify="left")
+    console.print(f"codemesh {report.tool.version}: {report.root}", soft_wrap=True,
+                  highlight=False, markup=False)
+    languages = Table()
     for column in ("language", "files", "nloc", "functions"):
         languages.add_column(column, justify="left" if column == "language" else "right")
     for name, lang in summary.languages.items():
@@ -128,8 +131,8 @@ def render_table(report: Report, console: Console) -> None:
             top.add_column(column, justify="right" if column in ("ccn", "nloc", "params")
                            else "left")
         for fn, path in ranked[:TOP_FUNCTIONS]:
-            top.add_row(str(fn.ccn), str(fn.nloc), str(fn.params), fn.name,
-                        f"{path}:{fn.start_line}")
+            top.add_row(str(fn.ccn), str(fn.nloc), str(fn.params), Text(fn.name),
+                        Text(f"{path}:{fn.start_line}"))
         console.print(top)
 
     if report.errors:
@@ -137,7 +140,7 @@ def render_table(report: Report, console: Console) -> None:
         for column in ("path", "kind", "message"):
             errors.add_column(column)
         for error in report.errors[:50]:
-            errors.add_row(error.path, error.kind, error.message)
+            errors.add_row(Text(error.path), error.kind, Text(error.message))
         console.print(errors)
         if len(report.errors) > 50:
             console.print(f"... and {len(report.errors) - 50} more (see --format json)")

@@ -109,8 +109,10 @@ class StoreClient:
         self._pending[request_id] = future
         try:
             for attempt in range(self.retries):
-                await self._sock.send_multipart([STORE_V1, request_id, op.encode(), payload])
                 try:
+                    await asyncio.wait_for(
+                        self._sock.send_multipart([STORE_V1, request_id, op.encode(), payload]),
+                        self.timeout)
                     status, data = await asyncio.wait_for(asyncio.shield(future), self.timeout)
                     break
                 except TimeoutError:
@@ -119,7 +121,7 @@ class StoreClient:
             else:
                 raise StoreUnavailable(
                     f"the store at {self.endpoint} did not answer {op!r} after {self.retries} "
-                    f"tries of {self.timeout:.0f}s; is `codemesh store` running there?")
+                    f"tries of {self.timeout:g}s; is `codemesh store` running there?")
         finally:
             self._pending.pop(request_id, None)
         if status != STATUS_OK:
@@ -143,12 +145,13 @@ class StoreClient:
     async def put(self, writes: Iterable[Write]) -> int:
         """Write in batches of at most BATCH_BYTES; each batch is atomic and acknowledged after
         the store's commit. (A sequence that spans batches is not atomic as a whole.)"""
+        limit = min(BATCH_BYTES, self.max_message // 2)
         written = 0
         batch: list[Write] = []
         size = 0
         for write in writes:
             weight = len(write.key) + len(write.value or b"") + 64
-            if batch and size + weight > BATCH_BYTES:
+            if batch and size + weight > limit:
                 written += (await self.call("put", PutRequest(writes=batch), PutReply)).written
                 batch, size = [], 0
             batch.append(write)

@@ -7,6 +7,7 @@ code), run in a thread that owns its socket.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -96,7 +97,7 @@ def test_failing_task_is_retried_then_reported(mesh: Any, tmp_path: Path,
         (f"m{i}.py", "task-failed", "synthetic failure 4") for i in range(3)]
     (attempts,) = worker.attempts.values()
     assert len(attempts) == 4
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     # equal jitter: attempt n waits between half and all of 0.2 * 2**(n-1) seconds
     for n, gap in enumerate(gaps, start=1):
         window = 0.2 * 2 ** (n - 1)
