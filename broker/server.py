@@ -139,6 +139,10 @@ class Broker:
             self._reply(origin, self._mmi(message), final=True)
         elif message.service.startswith(mdp.CODEMESH_PREFIX):
             self._builtin(origin, message)
+        elif not mdp.capabilities(message.service):
+            # `""` or `"+"` names no capability; every worker covers the empty set, so routing
+            # it would hand it to a worker that never offered that service. Nobody serves it.
+            metrics.DROPPED_MESSAGES.labels("broker", "bad-service").inc()
         else:
             self._enqueue(Request(requires=mdp.capabilities(message.service), body=message.body,
                                   origin=origin, address=identity, queued_at=time.monotonic()),
@@ -152,7 +156,7 @@ class Broker:
         if name.startswith(mdp.CODEMESH_PREFIX) and name in (mdp.SERVICE_INFO,
                                                              mdp.SERVICE_SUBMIT):
             return [mdp.MMI_FOUND]
-        found = bool(name) and self.router.serves(mdp.capabilities(name))
+        found = bool(mdp.capabilities(name)) and self.router.serves(mdp.capabilities(name))
         return [mdp.MMI_FOUND if found else mdp.MMI_NOT_FOUND]
 
     def _builtin(self, origin: ClientOrigin, message: ClientMessage) -> None:
