@@ -47,10 +47,37 @@ class SourceFile(Model):
     sha256: str  # hex
     size: int
     language: Language
+    # How `language` was decided (`mesh.languages.DetectedBy`): extension, shebang, modeline,
+    # content or directory — so a report can say why, never a silent guess.
+    detected_by: str = "extension"
+    dialect: str = ""  # "jsx" (a `.jsx`, or JSX found in a `.js`), "tsx" (a `.tsx`), else ""
+
+
+FunctionKind = Literal["function", "method", "lambda", "closure", "constructor"]
+ClassKind = Literal["class", "interface", "struct", "trait", "enum", "impl", "union", "module"]
+ImportKind = Literal["static", "relative", "type-only", "dynamic", "conditional"]
+Severity = Literal["info", "minor", "major", "critical", "blocker"]
+SEVERITIES: tuple[Severity, ...] = ("info", "minor", "major", "critical", "blocker")
+
+
+class Halstead(Model):
+    """Halstead's measures from distinct (n1, n2) and total (N1, N2) operators and operands."""
+
+    n1: int = 0
+    n2: int = 0
+    N1: int = 0  # Halstead's own names
+    N2: int = 0
+    vocabulary: int = 0
+    length: int = 0
+    volume: float = 0.0
+    difficulty: float = 0.0
+    effort: float = 0.0
+    time: float = 0.0
+    bugs: float = 0.0
 
 
 class FunctionMetrics(Model):
-    """Per-function metrics. In the skeleton these are lizard's, so `ccn` is lizard's CCN."""
+    """Per-function metrics. `ccn` follows lizard's definition (lizard is the reference)."""
 
     name: str
     long_name: str
@@ -60,6 +87,55 @@ class FunctionMetrics(Model):
     ccn: int
     params: int
     tokens: int
+    kind: FunctionKind = "function"
+    qualified_name: str = ""
+    cognitive: int = 0
+    max_nesting: int = 0
+    halstead: Halstead = Field(default_factory=Halstead)
+
+
+class Member(Model):
+    """A method or field of a class-like type."""
+
+    name: str
+    line: int
+    visibility: str = ""  # public, private, protected, package, internal; "" if none
+    static: bool = False
+    constructor: bool = False
+
+
+class ClassInfo(Model):
+    name: str
+    kind: ClassKind
+    start_line: int
+    end_line: int
+    bases: list[str] = Field(default_factory=list)  # superclasses, interfaces, traits, as written
+    methods: list[Member] = Field(default_factory=list)
+    fields: list[Member] = Field(default_factory=list)
+
+
+class ImportInfo(Model):
+    module: str  # as written: "os.path", "./util", "github.com/x/y", "stdio.h"
+    names: list[str] = Field(default_factory=list)
+    kind: ImportKind = "static"
+    line: int = 0
+
+
+class Finding(Model):
+    """A code smell. `fingerprint` survives edits elsewhere in the file (no line numbers in it)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    line: int
+    fingerprint: str
+    function: str = ""  # qualified name of the function it is about, if any
+
+
+class AstSummary(Model):
+    node_types: dict[str, int] = Field(default_factory=dict)
+    max_depth: int = 0
+    error_nodes: int = 0
 
 
 class FileAnalysis(Model):
@@ -70,6 +146,18 @@ class FileAnalysis(Model):
     nloc: int = 0
     functions: list[FunctionMetrics] = Field(default_factory=list)
     error: FileError | None = None  # set when the content could not be analyzed (path is "")
+    lines: int = 0  # physical lines
+    sloc: int = 0  # lines with code (same as nloc)
+    comments: int = 0  # lines with a comment
+    blank: int = 0
+    halstead: Halstead = Field(default_factory=Halstead)
+    mi: float = 100.0
+    classes: list[ClassInfo] = Field(default_factory=list)
+    imports: list[ImportInfo] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    partial: bool = False  # the parse had errors; metrics cover what tree-sitter recovered
+    parse_errors: list[int] = Field(default_factory=list)  # lines of ERROR/MISSING nodes
+    ast: AstSummary = Field(default_factory=AstSummary)
 
 
 # --- jobs and tasks ---------------------------------------------------------------------------

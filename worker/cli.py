@@ -9,7 +9,7 @@ from mesh import mdp, sockets
 from mesh.models import LANGUAGES
 from mesh.roles import Role, add_common_arguments, serve
 from worker.agent import AgentConfig, WorkerAgent
-from worker.analysis import ANALYZER_ID
+from worker.analyzers.registry import analyzers
 from worker.executor import DEFAULT_FILE_TIMEOUT, AnalysisPool
 from worker.tasks import TaskRunner
 
@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.slots < 1:
         raise SystemExit("codemesh worker: --slots must be at least 1")
-    capabilities = frozenset(f"lang:{language}" for language in LANGUAGES)
+    loaded = analyzers()
+    capabilities = frozenset(f"lang:{language}" for language in LANGUAGES if language in loaded)
+    tools = {f"analyzer:{language}": analyzer.id for language, analyzer in loaded.items()}
 
     async def main(stop: asyncio.Event) -> None:
         pool = AnalysisPool(args.slots, args.file_timeout)
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         agent = WorkerAgent(AgentConfig(broker=args.broker, capabilities=capabilities,
                                         slots=args.slots, heartbeat=args.heartbeat,
                                         liveness=args.liveness,
-                                        tools={"analyzer": ANALYZER_ID}), runner)
+                                        tools=tools), runner)
         sockets.announce_ready("worker", broker=args.broker)
         try:
             await agent.run(stop)

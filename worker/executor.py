@@ -34,7 +34,7 @@ BATCH_BYTES = 512 * 1024
 
 
 def _analyze_in_child(items: list[Item]) -> list[dict[str, Any]]:
-    from worker.analysis import analyze  # imported in the child only
+    from worker.analyzers.registry import analyze  # imported in the child only
 
     return [analyze(data, language, name).model_dump() for data, language, name in items]
 
