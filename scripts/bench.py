@@ -1,5 +1,9 @@
 """codemesh benchmarks, each against a named baseline measured in the same run.
 
+analyzers: per-language throughput (NLOC/s on one core) of codemesh's analyzer for that
+language, with every metric on, next to lizard on the same files and tree-sitter's bare parse
+(the floor no tree-sitter analyzer can beat), on every corpus that is on disk.
+
 analyze-vs-lizard: wall time of `codemesh analyze` (embedded mesh: store, broker, one worker
 per core) on a real corpus, next to the `lizard` CLI on exactly the files codemesh analyzed,
 single-process and with one process per core (`lizard -t N`). Both produce the same
@@ -62,6 +66,44 @@ def bench_corpus(corpus: str, workers: int, runs: int) -> None:
         print(f"{name:<34}{seconds:>9.2f}{nloc / seconds:>12,.0f}{seconds / parallel:>15.2f}x")
 
 
+def bench_analyzers(corpora: list[str]) -> None:
+    from mesh.walk import walk
+    from worker import analysis as lizard
+    from worker.analyzers.registry import analyzers
+    from worker.analyzers.engine import TreeSitterAnalyzer
+
+    print(f"\n{'corpus':<52}{'files':>6}{'nloc':>9}{'ours':>10}{'lizard':>10}{'parse':>10}"
+          f"{'ours/lizard':>12}   (NLOC/s, one core)")
+    for corpus in corpora:
+        root = CORPORA / corpus
+        if not (root / ".complete").exists():
+            continue
+        found = walk(root)
+        files = [(f, (root / f.path).read_bytes()) for f in found.files]
+        if not files:
+            continue
+        registry = analyzers()
+        ours = theirs = parse = 0.0
+        nloc = 0
+        for source, data in files:
+            analyzer = registry[source.language]
+            start = time.perf_counter()
+            result = lizard.analyze(data, source.language, source.path)
+            theirs += time.perf_counter() - start
+            nloc += result.nloc
+            start = time.perf_counter()
+            analyzer.analyze(data, source.path)
+            ours += time.perf_counter() - start
+            if isinstance(analyzer, TreeSitterAnalyzer):
+                start = time.perf_counter()
+                analyzer.parser.parse(data)
+                parse += time.perf_counter() - start
+        kinds = {registry[f.language].id for f, _ in files}
+        parse_rate = f"{nloc / parse:>10,.0f}" if parse else f"{'-':>10}"
+        print(f"{corpus:<52}{len(files):>6}{nloc:>9,}{nloc / ours:>10,.0f}{nloc / theirs:>10,.0f}"
+              f"{parse_rate}{theirs / ours:>11.2f}x   {', '.join(sorted(kinds))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -69,10 +111,18 @@ def main() -> None:
                         f"folder (repeatable; default: {', '.join(DEFAULT_CORPORA)})")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=1, help="repeats; the best is shown")
+    parser.add_argument("--only", choices=["analyze", "analyzers"],
+                        help="run one benchmark (default: all)")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
-    for corpus in args.corpus or DEFAULT_CORPORA:
-        bench_corpus(corpus, args.workers, args.runs)
+    if args.only in (None, "analyzers"):
+        available = sorted(f"{lang.name}/{tree.name}" for lang in CORPORA.iterdir()
+                           if lang.is_dir() for tree in lang.iterdir()) \
+            if CORPORA.is_dir() else []
+        bench_analyzers(args.corpus or available)
+    if args.only in (None, "analyze"):
+        for corpus in args.corpus or DEFAULT_CORPORA:
+            bench_corpus(corpus, args.workers, args.runs)
 
 
 if __name__ == "__main__":

@@ -397,13 +397,18 @@ class TreeSitterAnalyzer:
 
 def _logical_ops(node: Node, expressions: frozenset[str],
                  operators: frozenset[str]) -> Iterator[str]:
-    """Boolean operators of a chain of logical expressions, left to right (parentheses end a
-    chain, as in Sonar's specification)."""
-    for child in node.children:
-        if child.type in expressions:
-            yield from _logical_ops(child, expressions, operators)
-        elif child.type in operators:
-            yield child.type
+    """Boolean operators of a chain of logical expressions in source order (parentheses end a
+    chain, as in Sonar's specification). Iterative: generated code chains thousands of `&&`."""
+    found: list[tuple[int, str]] = []
+    stack = [node]
+    while stack:
+        for child in stack.pop().children:
+            if child.type in expressions:
+                stack.append(child)
+            elif child.type in operators:
+                found.append((child.start_byte, child.type))
+    found.sort()
+    return (kind for _, kind in found)
 
 
 def _halstead(operators: list[str], operands: list[bytes]) -> Halstead:
