@@ -30,8 +30,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mesh import codec, mdp, paths, report
+from mesh import codec, config, formats, gate, mdp, paths, report
 from mesh.embedded import EmbeddedError, EmbeddedMesh
+from mesh.findings import DEFAULT_SETTINGS, RuleSettings
 from mesh.mdp_client import BrokerUnavailable, MdpClient
 from mesh.models import BrokerInfo, JobManifest, JobProgress, SubmitRequest
 from mesh.repository import Repository
@@ -39,6 +40,7 @@ from mesh.store_client import StoreClient, StoreRequestError, StoreUnavailable
 from mesh.walk import DEFAULT_MAX_FILE_SIZE, WalkResult, walk
 
 ProgressCallback = Callable[[str, int, int], None]  # phase, done, total
+FORMATS = ["table", "json", *formats.RENDERERS]
 
 
 class AnalyzeError(RuntimeError):
@@ -49,11 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="root of the codebase to analyze")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="worker processes of the embedded mesh (default: one per core)")
-    parser.add_argument("--format", choices=["table", "json"], default="table",
-                        help="report format (default: table)")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="report format: table, json, sarif (SARIF 2.1.0), csv (one row "
+                             "per function) or checkstyle (XML) (default: table)")
     parser.add_argument("--output", type=Path, metavar="FILE",
                         help="write the report to FILE instead of stdout (the summary table "
                              "still goes to stdout)")
+    parser.add_argument("--fail-on", action="append", default=[], type=_condition,
+                        metavar="EXPR", dest="fail_on",
+                        help="exit with code 3 if EXPR matches anything, e.g. 'ccn>15', "
+                             "'cognitive>25', 'nloc>=200', 'mi<20', 'severity>=major', "
+                             "'errors>0' (repeatable; replaces fail_on of the project's "
+                             "config; see docs/findings.md)")
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                         help="leave out paths matching GLOB, gitignore-style, relative to PATH "
                              "(repeatable), e.g. --exclude 'tests/' --exclude '*.pb.go'")
@@ -70,7 +79,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="give up when the mesh has said nothing for this long (default: 30)")
 
 
+def _condition(text: str) -> gate.Condition:
+    try:
+        return gate.parse(text)
+    except gate.GateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
+    """Exit codes: 0 done, 1 the mesh failed, 2 bad usage or config, 3 a --fail-on matched."""
     console = Console(stderr=False)
     root: Path = args.path
     if not root.is_dir():
@@ -79,10 +96,19 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         _error("codemesh analyze: --workers must be at least 1")
         return 2
+    if args.output is not None and not args.output.parent.is_dir():
+        _error(f"codemesh analyze: --output {args.output}: {args.output.parent} is not a "
+               f"directory")
+        return 2
+    try:
+        project = config.load(root)
+    except config.ConfigError as exc:
+        _error(f"codemesh analyze: {exc}")
+        return 2
     interactive = console.is_terminal
     try:
         with _progress(console, interactive) as on_progress:
-            job_report = _analyze(args, root.resolve(), on_progress)
+            job_report = _analyze(args, root.resolve(), on_progress, project.rules)
     except (AnalyzeError, EmbeddedError, BrokerUnavailable, StoreUnavailable,
             StoreRequestError) as exc:
         _error(f"codemesh analyze: {exc}")
@@ -90,7 +116,19 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _error("codemesh analyze: interrupted")
         return 130
-    _write(job_report, args, console)
+    try:
+        _write(job_report, args, console)
+    except OSError as exc:
+        _error(f"codemesh analyze: cannot write {args.output}: {exc.strerror or exc}")
+        return 1
+    conditions = list(args.fail_on) or list(project.fail_on)
+    failures = gate.evaluate(job_report, conditions)
+    for failure in failures:
+        _error(f"codemesh analyze: fail-on {failure.describe()}")
+    if failures:
+        _error(f"codemesh analyze: quality gate failed: {len(failures)} of {len(conditions)} "
+               f"condition(s) matched")
+        return 3
     return 0
 
 
@@ -99,23 +137,25 @@ def _error(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback) \
-        -> report.Report:
+def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback,
+             rules: RuleSettings = DEFAULT_SETTINGS) -> report.Report:
     on_progress("scanning", 0, 0)
     walked = walk(root, excludes=args.exclude, max_file_size=args.max_file_size)
     if args.broker:
-        return asyncio.run(run_job(args.broker, root, walked, on_progress, args.timeout))
+        return asyncio.run(run_job(args.broker, root, walked, on_progress, args.timeout, rules))
     store_dir = args.store or paths.default_store_dir()
     log_path = paths.log_dir() / f"embedded-{os.getpid()}.log"
     on_progress("starting mesh", 0, 0)
     with EmbeddedMesh(store_dir, min(args.workers, max(len(walked.files), 1)), log_path) as mesh:
-        result = asyncio.run(run_job(mesh.broker, root, walked, on_progress, args.timeout))
+        result = asyncio.run(run_job(mesh.broker, root, walked, on_progress, args.timeout,
+                                     rules))
     log_path.unlink(missing_ok=True)  # only a failed run's log is worth keeping
     return result
 
 
 async def run_job(broker: str, root: Path, walked: WalkResult, on_progress: ProgressCallback,
-                  timeout: float = 30.0) -> report.Report:
+                  timeout: float = 30.0, rules: RuleSettings = DEFAULT_SETTINGS) \
+        -> report.Report:
     """Run one job on the mesh at `broker` and return its report."""
     client = MdpClient(broker, timeout=timeout)
     try:
@@ -134,7 +174,7 @@ async def run_job(broker: str, root: Path, walked: WalkResult, on_progress: Prog
                 raise AnalyzeError(f"job {manifest.job} {final.state}: {final.error}")
             results = await repo.job_results(manifest.job)
             failed = [t for t in await repo.tasks(manifest.job) if t.state == "failed"]
-            return report.build_report(manifest, results, failed, started, _now())
+            return report.build_report(manifest, results, failed, started, _now(), rules)
     finally:
         client.close()
 
@@ -214,15 +254,18 @@ class _progress:
 
 
 def _write(job_report: report.Report, args: argparse.Namespace, console: Console) -> None:
-    if args.format == "json":
-        text = report.to_json(job_report)
+    """The report in its format on stdout, or in --output with the summary table on stdout."""
+    if args.format == "table":
         if args.output:
-            args.output.write_text(text, encoding="utf-8")
-            report.render_table(job_report, console)
-        else:
-            sys.stdout.write(text)
+            with args.output.open("w", encoding="utf-8") as handle:
+                report.render_table(job_report, Console(file=handle, width=120))
+        report.render_table(job_report, console)
         return
+    text = report.to_json(job_report) if args.format == "json" \
+        else formats.RENDERERS[args.format](job_report)
     if args.output:
-        with args.output.open("w", encoding="utf-8") as handle:
-            report.render_table(job_report, Console(file=handle, width=120))
-    report.render_table(job_report, console)
+        args.output.write_text(text, encoding="utf-8", newline="")
+        report.render_table(job_report, console)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -1,12 +1,14 @@
 """The job report: built from the manifest and the stored results, rendered as JSON or a table.
 
 The JSON field names are a contract that users' scripts and later stages rely on
-(`docs/report.md`). Building is pure; rendering writes to the console it is given.
+(`docs/report.md`). Building is pure — findings are computed here from the project's thresholds
+(`mesh.findings`), never in the workers, so thresholds stay out of the result cache's keys.
+Rendering writes to the console it is given; the CI formats are in `mesh.formats`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pydantic import Field
 from rich.console import Console
@@ -14,10 +16,17 @@ from rich.table import Table
 from rich.text import Text
 
 from mesh import __version__
+from mesh.findings import DEFAULT_SETTINGS, SEVERITY_RANK, RuleSettings, file_findings
 from mesh.models import (
+    SEVERITIES,
+    AstSummary,
+    ClassInfo,
     FileAnalysis,
     FileError,
+    Finding,
     FunctionMetrics,
+    Halstead,
+    ImportInfo,
     JobManifest,
     Language,
     Model,
@@ -26,29 +35,69 @@ from mesh.models import (
 )
 
 TOP_FUNCTIONS = 10
+TOP_FINDINGS = 20
 
 
 class ReportFile(Model):
+    """One analyzed file: every field of its `FileAnalysis` (but `error`) plus where it is."""
+
     path: str
     language: Language
     sha256: str
     nloc: int
     functions: list[FunctionMetrics]
+    lines: int = 0
+    sloc: int = 0
+    comments: int = 0
+    blank: int = 0
+    halstead: Halstead = Field(default_factory=Halstead)
+    mi: float = 100.0
+    classes: list[ClassInfo] = Field(default_factory=list)
+    imports: list[ImportInfo] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    partial: bool = False
+    parse_errors: list[int] = Field(default_factory=list)
+    ast: AstSummary = Field(default_factory=AstSummary)
+
+
+def _severity_counts() -> dict[str, int]:
+    return dict.fromkeys(SEVERITIES, 0)
 
 
 class LanguageSummary(Model):
+    """Totals, averages and maxima over a set of files (one language, or all of them)."""
+
     files: int = 0
     nloc: int = 0
     functions: int = 0
+    lines: int = 0
+    sloc: int = 0
+    comments: int = 0
+    blank: int = 0
+    classes: int = 0
+    imports: int = 0
+    partial: int = 0
+    ccn: int = 0
+    ccn_avg: float = 0.0
+    ccn_max: int = 0
+    cognitive: int = 0
+    cognitive_avg: float = 0.0
+    cognitive_max: int = 0
+    max_nesting: int = 0
+    function_nloc_avg: float = 0.0
+    halstead_volume: float = 0.0
+    halstead_effort: float = 0.0
+    halstead_bugs: float = 0.0
+    mi_avg: float | None = None
+    mi_min: float | None = None
+    findings: dict[str, int] = Field(default_factory=_severity_counts)
+    findings_by_rule: dict[str, int] = Field(default_factory=dict)
 
 
-class Summary(Model):
-    files: int
-    functions: int
-    nloc: int
-    errors: int
-    skipped: int
-    languages: dict[str, LanguageSummary]
+class Summary(LanguageSummary):
+    errors: int = 0
+    skipped: int = 0
+    languages: dict[str, LanguageSummary] = Field(default_factory=dict)
 
 
 class Tool(Model):
@@ -68,10 +117,21 @@ class Report(Model):
     skipped: list[SkippedFile]
 
 
+def report_file(path: str, sha256: str, language: Language, analysis: FileAnalysis,
+                rules: RuleSettings = DEFAULT_SETTINGS) -> ReportFile:
+    """A file's entry: its analysis, with the findings of this project's thresholds."""
+    fields = analysis.model_dump(exclude={"error", "language", "findings"})
+    findings = file_findings(path, analysis, rules.for_language(language), rules.disabled)
+    return ReportFile.model_validate(
+        {**fields, "path": path, "sha256": sha256, "language": language, "findings": findings})
+
+
 def build_report(manifest: JobManifest, results: dict[str, FileAnalysis],
-                 failed_tasks: Iterable[Task], started: str, finished: str) -> Report:
+                 failed_tasks: Iterable[Task], started: str, finished: str,
+                 rules: RuleSettings = DEFAULT_SETTINGS) -> Report:
     """Every manifest file ends up in `files` or in `errors`: a file without a result is an
-    error too (its task failed for good, with the task's last error as the message)."""
+    error too (its task failed for good, with the task's last error as the message).
+    Findings are computed here, from `rules`, so thresholds never touch the result cache."""
     task_errors = {source.path: task.error or "task failed"
                    for task in failed_tasks for source in task.files}
     files: list[ReportFile] = []
@@ -85,23 +145,57 @@ def build_report(manifest: JobManifest, results: dict[str, FileAnalysis],
             errors.append(FileError(path=source.path, kind=analysis.error.kind,
                                     message=analysis.error.message))
         else:
-            files.append(ReportFile(path=source.path, language=source.language,
-                                    sha256=source.sha256, nloc=analysis.nloc,
-                                    functions=analysis.functions))
+            files.append(report_file(source.path, source.sha256, source.language, analysis,
+                                     rules))
     errors.sort(key=lambda e: e.path)
-    languages: dict[str, LanguageSummary] = {}
+    by_language: dict[str, list[ReportFile]] = {}
     for item in files:
-        summary = languages.setdefault(item.language, LanguageSummary())
-        summary.files += 1
-        summary.nloc += item.nloc
-        summary.functions += len(item.functions)
+        by_language.setdefault(item.language, []).append(item)
+    summary = Summary(errors=len(errors), skipped=len(manifest.skipped),
+                      languages={name: summarize(group)
+                                 for name, group in sorted(by_language.items())},
+                      **summarize(files).model_dump())
     return Report(
         job=manifest.job, root=manifest.root, started=started, finished=finished,
-        summary=Summary(files=len(files), functions=sum(len(f.functions) for f in files),
-                        nloc=sum(f.nloc for f in files), errors=len(errors),
-                        skipped=len(manifest.skipped),
-                        languages=dict(sorted(languages.items()))),
-        files=files, errors=errors, skipped=sorted(manifest.skipped, key=lambda s: s.path))
+        summary=summary, files=files, errors=errors,
+        skipped=sorted(manifest.skipped, key=lambda s: s.path))
+
+
+def _avg(total: float, count: int) -> float:
+    return round(total / count, 2) if count else 0.0
+
+
+def summarize(files: Sequence[ReportFile]) -> LanguageSummary:
+    """Totals over `files`; averages are per function (`ccn_avg`, `cognitive_avg`,
+    `function_nloc_avg`) or per file (`mi_avg`), rounded to two decimals."""
+    functions = [fn for f in files for fn in f.functions]
+    findings = [finding for f in files for finding in f.findings]
+    by_severity = _severity_counts()
+    by_rule: dict[str, int] = {}
+    for finding in findings:
+        by_severity[finding.severity] += 1
+        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+    ccn = sum(fn.ccn for fn in functions)
+    cognitive = sum(fn.cognitive for fn in functions)
+    mis = [f.mi for f in files]
+    return LanguageSummary(
+        files=len(files), nloc=sum(f.nloc for f in files), functions=len(functions),
+        lines=sum(f.lines for f in files), sloc=sum(f.sloc for f in files),
+        comments=sum(f.comments for f in files), blank=sum(f.blank for f in files),
+        classes=sum(len(f.classes) for f in files), imports=sum(len(f.imports) for f in files),
+        partial=sum(f.partial for f in files),
+        ccn=ccn, ccn_avg=_avg(ccn, len(functions)),
+        ccn_max=max((fn.ccn for fn in functions), default=0),
+        cognitive=cognitive, cognitive_avg=_avg(cognitive, len(functions)),
+        cognitive_max=max((fn.cognitive for fn in functions), default=0),
+        max_nesting=max((fn.max_nesting for fn in functions), default=0),
+        function_nloc_avg=_avg(sum(fn.nloc for fn in functions), len(functions)),
+        halstead_volume=round(sum(f.halstead.volume for f in files), 2),
+        halstead_effort=round(sum(f.halstead.effort for f in files), 2),
+        halstead_bugs=round(sum(f.halstead.bugs for f in files), 4),
+        mi_avg=_avg(sum(mis), len(mis)) if mis else None,
+        mi_min=round(min(mis), 2) if mis else None,
+        findings=by_severity, findings_by_rule=dict(sorted(by_rule.items())))
 
 
 def to_json(report: Report) -> str:
@@ -114,12 +208,18 @@ def render_table(report: Report, console: Console) -> None:
     console.print(f"codemesh {report.tool.version}: {report.root}", soft_wrap=True,
                   highlight=False, markup=False)
     languages = Table()
-    for column in ("language", "files", "nloc", "functions"):
+    columns = ("language", "files", "nloc", "functions", "ccn avg", "ccn max", "findings")
+    for column in columns:
         languages.add_column(column, justify="left" if column == "language" else "right")
+
+    def row(name: str, totals: LanguageSummary, style: str | None = None) -> None:
+        languages.add_row(name, str(totals.files), str(totals.nloc), str(totals.functions),
+                          f"{totals.ccn_avg:.1f}", str(totals.ccn_max),
+                          str(sum(totals.findings.values())), style=style)
+
     for name, lang in summary.languages.items():
-        languages.add_row(name, str(lang.files), str(lang.nloc), str(lang.functions))
-    languages.add_row("total", str(summary.files), str(summary.nloc), str(summary.functions),
-                      style="bold")
+        row(name, lang)
+    row("total", summary, style="bold")
     console.print(languages)
 
     ranked = sorted(((fn, f.path) for f in report.files for fn in f.functions),
@@ -127,13 +227,29 @@ def render_table(report: Report, console: Console) -> None:
     if ranked:
         top = Table(title=f"{min(TOP_FUNCTIONS, len(ranked))} most complex functions",
                     title_justify="left")
-        for column in ("ccn", "nloc", "params", "function", "location"):
-            top.add_column(column, justify="right" if column in ("ccn", "nloc", "params")
-                           else "left")
+        numeric = ("ccn", "cognitive", "nloc", "params")
+        for column in (*numeric, "function", "location"):
+            top.add_column(column, justify="right" if column in numeric else "left")
         for fn, path in ranked[:TOP_FUNCTIONS]:
-            top.add_row(str(fn.ccn), str(fn.nloc), str(fn.params), Text(fn.name),
-                        Text(f"{path}:{fn.start_line}"))
+            top.add_row(str(fn.ccn), str(fn.cognitive), str(fn.nloc), str(fn.params),
+                        Text(fn.qualified_name or fn.name), Text(f"{path}:{fn.start_line}"))
         console.print(top)
+
+    findings = sorted(((finding, f.path) for f in report.files for finding in f.findings),
+                      key=lambda item: (-SEVERITY_RANK[item[0].severity], item[1],
+                                        item[0].line, item[0].rule))
+    if findings:
+        counts = ", ".join(f"{count} {severity}"
+                           for severity, count in reversed(summary.findings.items()) if count)
+        shown = min(TOP_FINDINGS, len(findings))
+        table = Table(title=f"{len(findings)} findings ({counts}); the {shown} most severe",
+                      title_justify="left")
+        for column in ("severity", "rule", "location", "message"):
+            table.add_column(column)
+        for finding, path in findings[:TOP_FINDINGS]:
+            table.add_row(finding.severity, finding.rule, Text(f"{path}:{finding.line}"),
+                          Text(finding.message))
+        console.print(table)
 
     if report.errors:
         errors = Table(title=f"{len(report.errors)} file(s) not analyzed", title_justify="left")
@@ -148,4 +264,5 @@ def render_table(report: Report, console: Console) -> None:
         console.print(f"{len(report.skipped)} file(s) skipped on purpose "
                       f"(size limit, symlinks, minified); listed in the JSON report.")
     console.print(f"job {report.job}: {summary.files} files, {summary.functions} functions, "
-                  f"{summary.nloc} nloc, {summary.errors} errors")
+                  f"{summary.nloc} nloc, {sum(summary.findings.values())} findings, "
+                  f"{summary.errors} errors")

@@ -147,8 +147,13 @@ def test_report_matches_lizard(tree: tuple[Path, dict[str, str]], tmp_path: Path
     assert set(summary["languages"]) == set(LANGUAGES)
     for language, counts in summary["languages"].items():
         mine = [f for f in files.values() if f["language"] == language]
-        assert counts == {"files": len(mine), "nloc": sum(f["nloc"] for f in mine),
-                          "functions": sum(len(f["functions"]) for f in mine)}
+        assert {k: counts[k] for k in ("files", "nloc", "functions")} == {
+            "files": len(mine), "nloc": sum(f["nloc"] for f in mine),
+            "functions": sum(len(f["functions"]) for f in mine)}
+        assert counts["ccn"] == sum(fn["ccn"] for f in mine for fn in f["functions"])
+        assert counts["findings"] == {
+            severity: sum(x["severity"] == severity for f in mine for x in f["findings"])
+            for severity in ("info", "minor", "major", "critical", "blocker")}
 
 
 def test_table_output_without_terminal_is_only_the_summary(
