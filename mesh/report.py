@@ -46,6 +46,8 @@ class ReportFile(Model):
     sha256: str
     nloc: int
     functions: list[FunctionMetrics]
+    detected_by: str = "extension"  # how the language was decided: extension, shebang, ...
+    dialect: str = ""  # jsx, tsx or ""
     lines: int = 0
     sloc: int = 0
     comments: int = 0
@@ -118,12 +120,14 @@ class Report(Model):
 
 
 def report_file(path: str, sha256: str, language: Language, analysis: FileAnalysis,
-                rules: RuleSettings = DEFAULT_SETTINGS) -> ReportFile:
+                rules: RuleSettings = DEFAULT_SETTINGS, detected_by: str = "extension",
+                dialect: str = "") -> ReportFile:
     """A file's entry: its analysis, with the findings of this project's thresholds."""
     fields = analysis.model_dump(exclude={"error", "language", "findings"})
     findings = file_findings(path, analysis, rules.for_language(language), rules.disabled)
     return ReportFile.model_validate(
-        {**fields, "path": path, "sha256": sha256, "language": language, "findings": findings})
+        {**fields, "path": path, "sha256": sha256, "language": language, "findings": findings,
+         "detected_by": detected_by, "dialect": dialect})
 
 
 def build_report(manifest: JobManifest, results: dict[str, FileAnalysis],
@@ -146,7 +150,7 @@ def build_report(manifest: JobManifest, results: dict[str, FileAnalysis],
                                     message=analysis.error.message))
         else:
             files.append(report_file(source.path, source.sha256, source.language, analysis,
-                                     rules))
+                                     rules, source.detected_by, source.dialect))
     errors.sort(key=lambda e: e.path)
     by_language: dict[str, list[ReportFile]] = {}
     for item in files:

@@ -1,18 +1,28 @@
 """The client's walk of a codebase: which files a job analyzes, their languages and content hashes,
 and every file it had to leave out or could not read (so nothing is dropped silently).
 
-It must never read file contents beyond hashing them and sniffing a head (a `#!` line, NUL bytes),
-never follow a directory symlink (so symlink loops cannot loop), never raise for anything a tree
-can contain (unreadable, vanished or oddly named entries are reported instead), and never import
-ZeroMQ or anything else of the mesh: it is a pure function of the file system.
+It must never read file contents beyond hashing them and, for the names whose language their
+content decides (`mesh.languages.needs_content`: `.h`, `.ts`, `.js`, no extension), handing the
+first 8 KiB (the hash's first read) and the last 4 KiB to `mesh.languages.classify`; never
+follow a directory symlink (so symlink loops cannot loop), never raise for anything a tree can
+contain (unreadable, vanished or oddly named entries are reported instead), and never import
+ZeroMQ or anything else of the mesh but its models and language tables: it is a pure function of
+the file system.
 
 What is left out, checked in this order for every directory entry:
 1. directories named in `SKIPPED_DIRS` (vendored code, build outputs, caches), silently;
 2. the caller's `excludes`, then `.gitignore` files (at every level, deeper ones first, then the
    root's `.git/info/exclude`), silently, as git itself would;
-3. files that are not source of a language in `mesh.models.Language`, silently;
-4. symlinks, minified and too-large files, as `SkippedFile`s; unreadable and binary files and
-   unreadable directories, as `FileError`s.
+3. files that are not source of a language in `mesh.models.Language`, silently: by their
+   extension, or, without one, because neither a modeline nor a `#!` line names one of ours;
+4. files named like source whose content says otherwise (a `.ts` MPEG transport stream or XML
+   file, a `.h`/`.ts`/`.js` whose modeline names another language), symlinks, minified and
+   too-large files, as `SkippedFile`s; unreadable and binary files and unreadable directories,
+   as `FileError`s.
+
+Every `SourceFile` says how its language was decided (`detected_by`). A `.h` that neither a
+modeline nor its content decides is classified after the walk by the C and C++ sources of the
+tree around it (`mesh.languages.header_language_by_directory`), else stays C.
 """
 
 from __future__ import annotations
@@ -24,10 +34,19 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pathspec import GitIgnoreSpec
 
-from mesh.languages import SHEBANG_HEAD_SIZE, detect_language, has_extension, language_for_name
+from mesh.languages import (
+    CONTENT_HEAD_SIZE,
+    CONTENT_TAIL_SIZE,
+    classify,
+    count_c_family_votes,
+    header_language_by_directory,
+    language_for_name,
+    needs_content,
+)
 from mesh.models import FileError, SkippedFile, SourceFile
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
@@ -49,11 +68,13 @@ BINARY_SNIFF_SIZE = 8 * 1024
 """A NUL byte in this many leading bytes marks a file as binary (git's heuristic, same size)."""
 
 SHEBANG_SNIFF_MAX_SIZE = 1024 * 1024
-"""An extensionless file that is not executable has its head read for a `#!` line only if it is at
-most this big: scripts committed without their executable bit (e.g. from Windows) are small, while
-large extensionless files are data, and opening every one of those would only cost time."""
+"""An extensionless file that is not executable has its head and tail read (for a `#!` line or a
+modeline) only if it is at most this big: scripts committed without their executable bit (e.g.
+from Windows) are small, while large extensionless files are data, and opening every one of those
+would only cost time."""
 
 _HASH_CHUNK_SIZE = 1024 * 1024
+_HEAD_SIZE = max(BINARY_SNIFF_SIZE, CONTENT_HEAD_SIZE)
 
 _Rules = tuple[tuple[str, GitIgnoreSpec], ...]
 """gitignore specs in force in a directory, shallowest first, each with the directory (relative to
@@ -71,10 +92,6 @@ class WalkResult:
     blobs: dict[str, Path] = field(default_factory=dict)
     """sha256 hex -> absolute path of one file with that content (the first by path), so a client
     uploads each distinct content once."""
-
-
-class _BinaryFile(Exception):
-    """The file has a NUL byte in its first `BINARY_SNIFF_SIZE` bytes."""
 
 
 def walk(
@@ -108,6 +125,7 @@ def walk(
         if spec is not None:
             root_rules = (("", spec),)
 
+    headers: list[SourceFile] = []  # `.h` files left to the directory tiebreak
     pending: list[tuple[str, _Rules]] = [("", root_rules)]
     while pending:
         rel_dir, rules = pending.pop()
@@ -125,10 +143,16 @@ def walk(
                 rules = (*rules, (rel_dir, spec))
         for entry in entries:
             rel = _join(rel_dir, entry.name)
-            subdir = _visit(entry, rel, exclude_spec, rules, max_file_size, result)
+            subdir = _visit(entry, rel, exclude_spec, rules, max_file_size, result, headers)
             if subdir:
                 pending.append((rel, rules))
 
+    if headers:
+        votes = count_c_family_votes(source.path for source in result.files)
+        for header in headers:
+            language = header_language_by_directory(header.path, votes)
+            if language is not None:
+                header.language, header.detected_by = language, "directory"
     result.files.sort(key=lambda f: f.path)
     result.errors.sort(key=lambda e: e.path)
     result.skipped.sort(key=lambda s: s.path)
@@ -144,9 +168,11 @@ def _visit(
     rules: _Rules,
     max_file_size: int,
     result: WalkResult,
+    headers: list[SourceFile],
 ) -> bool:
-    """Handle one directory entry, adding what it yields to `result`; True if it is a directory
-    to descend into. One function with early returns, so each rule reads in the order it applies."""
+    """Handle one directory entry, adding what it yields to `result` (and to `headers` a `.h` whose
+    language is left to the directory tiebreak); True if it is a directory to descend into. One
+    function with early returns, so each rule reads in the order it applies."""
     name = entry.name
     try:
         is_link = entry.is_symlink()
@@ -176,42 +202,76 @@ def _visit(
         if language_for_name(name) is not None:
             result.errors.append(_unreadable(rel, exc))
         return False
-    language = language_for_name(name)
-    if language is None and not has_extension(name):
+    by_name = language_for_name(name)
+    sniff = needs_content(name)
+    if by_name is None:
+        if not sniff:  # an extension that is not one of ours
+            return False
         executable = bool(st.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
-        if executable or st.st_size <= SHEBANG_SNIFF_MAX_SIZE:
-            language = detect_language(name, _read_head(entry.path))
-    if language is None:
-        return False
+        if not executable and st.st_size > SHEBANG_SNIFF_MAX_SIZE:
+            return False
+    else:
+        if not _is_utf8(rel):
+            _bad_name(rel, result)
+            return False
+        if _is_minified(name):
+            result.skipped.append(SkippedFile(path=rel, reason="minified"))
+            return False
+        if not sniff and st.st_size > max_file_size:
+            result.skipped.append(SkippedFile(path=rel,
+                                              reason=_too_large(st.st_size, max_file_size)))
+            return False
+    _visit_file(entry.path, rel, by_name is not None, st.st_size, max_file_size, result, headers)
+    return False
 
-    if not _is_utf8(rel):
-        # Paths travel as UTF-8 strings (msgpack, JSON, SARIF); report it under a printable name.
-        printable = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
-        result.errors.append(FileError(path=printable, kind="bad-name",
-                                       message="the file's path is not valid UTF-8"))
-        return False
-    if _is_minified(name):
-        result.skipped.append(SkippedFile(path=rel, reason="minified"))
-        return False
-    if st.st_size > max_file_size:
-        result.skipped.append(SkippedFile(path=rel, reason=_too_large(st.st_size, max_file_size)))
-        return False
 
+def _visit_file(path: str, rel: str, named_like_source: bool, listed_size: int,
+                max_file_size: int, result: WalkResult, headers: list[SourceFile]) -> None:
+    """Classify, check and hash one regular file in a single open: its first read (the head) is
+    what `classify` and the binary check see and what the hash starts with.
+
+    `named_like_source`: its extension is one of ours, so failing to read it is an error; a file
+    without extension is only reported once its content has shown it to be source."""
+    name = os.path.basename(rel)
+    reported = named_like_source
     try:
-        sha256, size = _hash_file(entry.path, max_file_size)
-    except _BinaryFile:
-        result.errors.append(FileError(
-            path=rel, kind="binary",
-            message=f"a NUL byte in the first {BINARY_SNIFF_SIZE} bytes: not a text file"))
-        return False
+        with open(path, "rb") as f:
+            head = f.read(_HEAD_SIZE)
+            if needs_content(name):
+                detection = classify(name, head[:CONTENT_HEAD_SIZE], _read_tail(f, len(head)))
+            else:
+                detection = classify(name)
+            language = detection.language
+            if language is None:
+                if detection.not_source:
+                    result.skipped.append(SkippedFile(path=rel, reason=detection.not_source))
+                return
+            reported = True
+            if not named_like_source and not _is_utf8(rel):
+                _bad_name(rel, result)
+                return
+            if listed_size > max_file_size:
+                result.skipped.append(SkippedFile(path=rel,
+                                                  reason=_too_large(listed_size, max_file_size)))
+                return
+            if b"\0" in head[:BINARY_SNIFF_SIZE]:
+                result.errors.append(FileError(
+                    path=rel, kind="binary",
+                    message=f"a NUL byte in the first {BINARY_SNIFF_SIZE} bytes: not a text file"))
+                return
+            sha256, size = _hash_rest(f, head, max_file_size)
     except OSError as exc:
-        result.errors.append(_unreadable(rel, exc))
-        return False
+        if reported:
+            result.errors.append(_unreadable(rel, exc))
+        return
     if size > max_file_size:  # it grew after it was listed
         result.skipped.append(SkippedFile(path=rel, reason=_too_large(size, max_file_size)))
-        return False
-    result.files.append(SourceFile(path=rel, sha256=sha256, size=size, language=language))
-    return False
+        return
+    source = SourceFile(path=rel, sha256=sha256, size=size, language=language,
+                        detected_by=detection.detected_by, dialect=detection.dialect)
+    result.files.append(source)
+    if detection.tiebreak:
+        headers.append(source)
 
 
 def _visit_symlink(entry: os.DirEntry[str], rel: str, result: WalkResult) -> None:
@@ -288,29 +348,30 @@ def _valid_patterns(lines: Iterable[str]) -> list[str]:
     return valid
 
 
-def _read_head(path: str) -> bytes:
-    """The first bytes of a file, for its `#!` line; b"" if it cannot be read (then it is not known
-    to be source, and unknown files are not reported)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(SHEBANG_HEAD_SIZE)
-    except OSError:
-        return b""
+def _read_tail(f: BinaryIO, head_size: int) -> bytes | None:
+    """The last `CONTENT_TAIL_SIZE` bytes of a file whose first `head_size` bytes were just read,
+    or None if those were the whole file; leaves the position after the head."""
+    if head_size < _HEAD_SIZE:
+        return None
+    end = f.seek(0, os.SEEK_END)
+    if end <= head_size:
+        f.seek(head_size)
+        return None
+    f.seek(max(0, end - CONTENT_TAIL_SIZE))
+    tail = f.read(CONTENT_TAIL_SIZE)
+    f.seek(head_size)
+    return tail
 
 
-def _hash_file(path: str, max_file_size: int) -> tuple[str, int]:
-    """sha256 hex and size of a file's bytes, read in chunks. Raises _BinaryFile for a NUL byte in
-    the first `BINARY_SNIFF_SIZE` bytes, OSError if it cannot be read. Stops once past
-    `max_file_size` (the size returned then says so), so a growing file cannot stall the walk."""
-    with open(path, "rb") as f:
-        head = f.read(BINARY_SNIFF_SIZE)
-        if b"\0" in head:
-            raise _BinaryFile
-        digest = hashlib.sha256(head)
-        size = len(head)
-        while size <= max_file_size and (chunk := f.read(_HASH_CHUNK_SIZE)):
-            digest.update(chunk)
-            size += len(chunk)
+def _hash_rest(f: BinaryIO, head: bytes, max_file_size: int) -> tuple[str, int]:
+    """sha256 hex and size of a file's bytes: `head`, already read, then the rest of `f`, read in
+    chunks. Stops once past `max_file_size` (the size returned then says so), so a growing file
+    cannot stall the walk."""
+    digest = hashlib.sha256(head)
+    size = len(head)
+    while size <= max_file_size and (chunk := f.read(_HASH_CHUNK_SIZE)):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
 
 
@@ -326,6 +387,13 @@ def _is_utf8(path: str) -> bool:
     except UnicodeEncodeError:  # surrogate-escaped bytes from a non-UTF-8 file name
         return False
     return True
+
+
+def _bad_name(rel: str, result: WalkResult) -> None:
+    # Paths travel as UTF-8 strings (msgpack, JSON, SARIF); report it under a printable name.
+    printable = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+    result.errors.append(FileError(path=printable, kind="bad-name",
+                                   message="the file's path is not valid UTF-8"))
 
 
 def _too_large(size: int, limit: int) -> str:

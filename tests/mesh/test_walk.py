@@ -9,12 +9,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import random
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from mesh import walk as walk_module
-from mesh.languages import EXTENSIONS, detect_language, language_for_name, shebang_interpreter
+from mesh.languages import (
+    CONTENT_TAIL_SIZE,
+    EXTENSIONS,
+    detect_language,
+    language_for_name,
+    shebang_interpreter,
+)
 from mesh.models import FileError, SkippedFile
 from mesh.walk import DEFAULT_MAX_FILE_SIZE, SKIPPED_DIRS, WalkResult, walk
 
@@ -137,8 +145,12 @@ def test_every_language_by_extension(tmp_path: Path) -> None:
     write(tmp_path, "src/Makefile", "all:\n\techo hi\n")
     write(tmp_path, "src/a.pyc", b"\x00\x01")
     result = walk(tmp_path)
-    expected = sorted((f"src/{name}", lang) for name, lang in EXPECTED_BY_EXTENSION.items())
+    # `a.h` has no content to decide by, and 9 of the 10 C-family sources beside it are C++.
+    expected = sorted((f"src/{name}", "cpp" if name == "a.h" else lang)
+                      for name, lang in EXPECTED_BY_EXTENSION.items())
     assert languages(result) == expected
+    assert {f.path: f.detected_by for f in result.files if f.detected_by != "extension"} == {
+        "src/a.h": "directory"}
     assert result.errors == []
     assert result.skipped == []
 
@@ -372,6 +384,177 @@ def test_relative_root_gives_absolute_blob_paths(tmp_path: Path,
     result = walk(Path("repo"))
     assert paths(result) == ["a.py"]
     assert list(result.blobs.values()) == [tmp_path / "repo" / "a.py"]
+
+
+# --- walk: classification by content --------------------------------------------------------
+
+
+def transport_stream(packets: int, *, seed: int = 0, nul: bool = False) -> bytes:
+    """MPEG-TS-looking bytes: 0x47 every 188 bytes, random payload, NUL-free unless `nul`."""
+    rng = random.Random(seed)
+    low = 0 if nul else 1
+    return b"".join(b"\x47" + bytes(rng.randrange(low, 256) for _ in range(187))
+                    for _ in range(packets))
+
+
+def test_ts_video_and_xml_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    video = transport_stream(100)  # no NUL: not a "binary" error either
+    assert b"\0" not in video
+    write(tmp_path, "media/clip.ts", video)
+    write(tmp_path, "media/nul.ts", transport_stream(50, seed=1, nul=True))
+    write(tmp_path, "media/huge.ts", transport_stream(200, seed=2))  # over the size limit
+    write(tmp_path, "i18n/app_de.ts",
+          '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n<TS version="2.1">\n</TS>\n')
+    write(tmp_path, "src/garbage.ts", b"G\x00\x01" * 10)  # binary, but not a stream: an error
+    write(tmp_path, "src/cast.ts", "const x = <any>y;\n")
+    write(tmp_path, "src/big.ts", "let x = 1;\n" * 2000)  # too large, and said so
+    result = walk(tmp_path, max_file_size=20_000)
+    assert [(f.path, f.language, f.detected_by) for f in result.files] == [
+        ("src/cast.ts", "typescript", "extension"),
+    ]
+    assert result.skipped == [
+        SkippedFile(path="i18n/app_de.ts", reason="not source: XML (Qt Linguist translation)"),
+        SkippedFile(path="media/clip.ts", reason="not source: MPEG transport stream"),
+        SkippedFile(path="media/huge.ts", reason="not source: MPEG transport stream"),
+        SkippedFile(path="media/nul.ts", reason="not source: MPEG transport stream"),
+        SkippedFile(path="src/big.ts", reason="too-large (22000 bytes > 20000)"),
+    ]
+    assert [(e.path, e.kind) for e in result.errors] == [("src/garbage.ts", "binary")]
+
+
+def test_typescript_starting_with_g_is_typescript(tmp_path: Path) -> None:
+    greeter = ("Greeter.greet(name);".ljust(187) + "\n") * 100
+    write(tmp_path, "greeter.ts", greeter)
+    write(tmp_path, "G.ts", "G")
+    result = walk(tmp_path)
+    assert [(f.path, f.language, f.size) for f in result.files] == [
+        ("G.ts", "typescript", 1),
+        ("greeter.ts", "typescript", len(greeter)),
+    ]
+    assert result.files[1].sha256 == hashlib.sha256(greeter.encode()).hexdigest()
+    assert result.skipped == []
+    assert result.errors == []
+
+
+def test_detected_by_and_dialect(tmp_path: Path) -> None:
+    write(tmp_path, "a.py")
+    write(tmp_path, "ui/App.jsx", "export const App = () => <div/>;\n")
+    write(tmp_path, "ui/View.tsx", "export const View = () => <div/>;\n")
+    write(tmp_path, "ui/index.js", "ReactDOM.render(<App />, root);\n")
+    write(tmp_path, "ui/util.js", "export const lt = (a, b) => a < b;\n")
+    write(tmp_path, "ui/typed.js", "// vim: set ft=typescript:\nlet x: number = 1;\n")
+    write(tmp_path, "bin/tool", "#!/usr/bin/env python3\nprint(1)\n", mode=0o755)
+    write(tmp_path, "bin/poly", "#!/bin/sh\n# -*- mode: python -*-\n\"exec\" python3 \"$0\"\n",
+          mode=0o755)
+    write(tmp_path, "bin/notes", "Notes.\n\n# vim: set ft=python:\n")  # not executable, small
+    write(tmp_path, "bin/shell", "#!/bin/sh\necho\n", mode=0o755)
+    write(tmp_path, "bin/sh-modeline", "# vim: set ft=sh:\nls\n", mode=0o755)
+    write(tmp_path, "bin/editor", b"\x7fELF\x02 vim: set ft=python: \x00\x00", mode=0o755)
+    write(tmp_path, "README", "-*- mode: text -*-\nRead me.\n")
+    write(tmp_path, "lib/api.h", '#ifdef __cplusplus\nextern "C" {\n#endif\nint f(void);\n'
+                                 "#ifdef __cplusplus\n}\n#endif\n")
+    write(tmp_path, "lib/impl.h", "namespace lib { int f(); }\n")
+    write(tmp_path, "lib/mode.h", "/* -*- C++ -*- */\nint f(void);\n")
+    write(tmp_path, "lib/plain.h", "int f(void);\n")
+    write(tmp_path, "lib/lib.cc", "int f() { return 1; }\n")
+    write(tmp_path, "lib/objc.h", "// -*- mode: objc -*-\n@interface A\n@end\n")
+    result = walk(tmp_path)
+    assert [(f.path, f.language, f.detected_by, f.dialect) for f in result.files] == [
+        ("a.py", "python", "extension", ""),
+        ("bin/notes", "python", "modeline", ""),
+        ("bin/poly", "python", "modeline", ""),
+        ("bin/tool", "python", "shebang", ""),
+        ("lib/api.h", "c", "content", ""),
+        ("lib/impl.h", "cpp", "content", ""),
+        ("lib/lib.cc", "cpp", "extension", ""),
+        ("lib/mode.h", "cpp", "modeline", ""),
+        ("lib/plain.h", "cpp", "directory", ""),
+        ("ui/App.jsx", "javascript", "extension", "jsx"),
+        ("ui/View.tsx", "typescript", "extension", "tsx"),
+        ("ui/index.js", "javascript", "extension", "jsx"),
+        ("ui/typed.js", "typescript", "modeline", ""),
+        ("ui/util.js", "javascript", "extension", ""),
+    ]
+    assert result.skipped == [SkippedFile(path="lib/objc.h",
+                                          reason="other language: modeline says objc")]
+    assert result.errors == []
+
+
+def test_header_directory_tiebreak(tmp_path: Path) -> None:
+    for rel in ["cpp/src/a.cc", "cpp/src/b.cpp", "c/src/a.c", "c/src/b.c", "mixed/a.c",
+                "mixed/b.cpp"]:
+        write(tmp_path, rel, "int x;\n")
+    for directory in ["cpp/include/cpp", "c/include", "mixed", "alone"]:
+        write(tmp_path, f"{directory}/plain.h", "int f(void);\n")
+    write(tmp_path, "c/include/ns.h", "namespace x {}\n")  # content outranks the directory
+    write(tmp_path, "cpp/vendor/c.c", "int y;\n")  # not walked: votes only by what is analyzed
+    write(tmp_path, ".gitignore", "ignored.c\n")
+    write(tmp_path, "cpp/ignored.c", "int y;\n")
+    result = walk(tmp_path)
+    headers = [(f.path, f.language, f.detected_by) for f in result.files if f.path.endswith(".h")]
+    assert headers == [
+        ("alone/plain.h", "c", "extension"),  # the root is mixed (3 C, 3 C++)
+        ("c/include/ns.h", "cpp", "content"),
+        ("c/include/plain.h", "c", "directory"),
+        ("cpp/include/cpp/plain.h", "cpp", "directory"),
+        ("mixed/plain.h", "c", "extension"),
+    ]
+
+
+def test_modelines_at_both_ends_of_a_large_file(tmp_path: Path) -> None:
+    body = "int f(void);\n" * 3000  # 39 KiB: the end is past the head, read from the tail
+    write(tmp_path, "tail.h", body + "/* vim: set ft=cpp: */\n")
+    write(tmp_path, "head.h", "// vim: set ft=cpp:\n" + body)
+    write(tmp_path, "middle.h", body + "// vim: set ft=cpp:\n" + body)  # Vim would not read it
+    write(tmp_path, "sixth.h", body + "// vim: set ft=cpp:\n" + "int g;\n" * 5)
+    write(tmp_path, "local.h", body + "/* Local Variables: */\n/* mode: c++ */\n/* End: */\n")
+    write(tmp_path, "script", "#!/bin/sh\n" + "true\n" * 3000 + "# vim: set ft=python:\n",
+          mode=0o755)
+    result = walk(tmp_path)
+    assert [(f.path, f.language, f.detected_by) for f in result.files] == [
+        ("head.h", "cpp", "modeline"),
+        ("local.h", "cpp", "modeline"),
+        ("middle.h", "c", "extension"),
+        ("script", "python", "modeline"),
+        ("sixth.h", "c", "extension"),
+        ("tail.h", "cpp", "modeline"),
+    ]
+    for source in result.files:  # the head read for sniffing is part of the hash, once
+        data = (tmp_path / source.path).read_bytes()
+        assert (source.size, source.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_extensionless_sniffing_reads_little(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that is not ours is read no further than its head and tail: no hashing."""
+    write(tmp_path, "data", "#!/bin/sh\n" + "x" * 100_000, mode=0o755)
+    reads: list[int] = []
+    real_open = open
+
+    class Spy:
+        def __init__(self, f: BinaryIO) -> None:
+            self._f = f
+
+        def read(self, n: int = -1) -> bytes:
+            reads.append(n)
+            return self._f.read(n)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._f, name)
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._f.close()
+
+    def spy_open(path: str, mode: str = "r", *args: object, **kwargs: object) -> object:
+        f = real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+        return Spy(f) if "b" in mode and str(path).endswith("data") else f
+
+    monkeypatch.setattr(walk_module, "open", spy_open, raising=False)
+    assert walk(tmp_path).files == []
+    assert reads == [walk_module.BINARY_SNIFF_SIZE, CONTENT_TAIL_SIZE]
 
 
 # --- walk: symlinks, special files, errors ----------------------------------------------------
