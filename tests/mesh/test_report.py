@@ -43,7 +43,7 @@ def test_every_manifest_file_is_a_file_or_an_error(report: Report) -> None:
 
 def test_files_carry_every_analysis_field(report: Report) -> None:
     carried = set(FileAnalysis.model_fields) - {"error"}
-    assert carried | {"path", "sha256"} == set(ReportFile.model_fields)
+    assert carried | {"path", "sha256", "detected_by", "dialect"} == set(ReportFile.model_fields)
     by_path = {f.path: f for f in report.files}
     for path, analysis in RESULTS.items():
         if analysis.error is not None:
