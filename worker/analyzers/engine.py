@@ -263,6 +263,8 @@ class TreeSitterAnalyzer:
         scope: Scope | None = None
         container: Container | None = None
         nesting = 0  # cognitive nesting inside the current scope
+        if tree.root_node.child_count == 0:  # an empty or blank file: no tokens at all
+            return
         cursor = tree.walk()
         depth = 0
         max_depth = 0
