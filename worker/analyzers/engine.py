@@ -18,7 +18,6 @@ Nothing here does I/O or knows about ZeroMQ.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -114,6 +113,7 @@ class TreeSitterAnalyzer:
     def __init__(self) -> None:
         self.parser = Parser(Grammar(self.grammar))
         self._roles: dict[str, int] = {}
+        self._chained: set[int] = set()  # ids of logical expressions inside a counted chain
 
     @property
     def id(self) -> str:
@@ -263,6 +263,7 @@ class TreeSitterAnalyzer:
         scope: Scope | None = None
         container: Container | None = None
         nesting = 0  # cognitive nesting inside the current scope
+        self._chained.clear()
         if tree.root_node.child_count == 0:  # an empty or blank file: no tokens at all
             return
         cursor = tree.walk()
@@ -382,35 +383,29 @@ class TreeSitterAnalyzer:
 
     def _logical_sequences(self, node: Node) -> int:
         """Sonar counts one increment per run of like boolean operators: `a && b && c` is 1,
-        `a && b || c` is 2. Only the outermost logical expression of a chain counts it."""
-        parent = node.parent
-        if parent is not None and parent.type in self.logical_expressions:
+        `a && b || c` is 2, in source order. The walk meets a chain's outermost expression
+        first, which marks the expressions inside it as counted; no `Node.parent` lookups,
+        which tree-sitter answers by descending from the root (quadratic on generated code)."""
+        if node.id in self._chained:
             return 0
-        operators = [op for op in _logical_ops(node, self.logical_expressions,
-                                               self.logical_operators)]
+        found: list[tuple[int, str]] = []
+        stack = [node]
+        while stack:
+            for child in stack.pop().children:
+                kind = child.type
+                if kind in self.logical_expressions:
+                    self._chained.add(child.id)
+                    stack.append(child)
+                elif kind in self.logical_operators:
+                    found.append((child.start_byte, kind))
+        found.sort()
         runs = 0
-        previous = None
-        for op in operators:
-            if op != previous:
+        previous = ""
+        for _, kind in found:
+            if kind != previous:
                 runs += 1
-            previous = op
+            previous = kind
         return runs
-
-
-def _logical_ops(node: Node, expressions: frozenset[str],
-                 operators: frozenset[str]) -> Iterator[str]:
-    """Boolean operators of a chain of logical expressions in source order (parentheses end a
-    chain, as in Sonar's specification). Iterative: generated code chains thousands of `&&`."""
-    found: list[tuple[int, str]] = []
-    stack = [node]
-    while stack:
-        for child in stack.pop().children:
-            if child.type in expressions:
-                stack.append(child)
-            elif child.type in operators:
-                found.append((child.start_byte, child.type))
-    found.sort()
-    return (kind for _, kind in found)
 
 
 def _halstead(operators: list[str], operands: list[bytes]) -> Halstead:

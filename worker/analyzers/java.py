@@ -88,7 +88,6 @@ class JavaAnalyzer(TreeSitterAnalyzer):
         self._field_lambdas: dict[int, str] = {}  # lambda initializing a field -> field name
         self._else_ifs: set[int] = set()  # an if that is the `else` of an if
         self._elses: set[int] = set()  # any other statement that is the `else` of an if
-        self._chained: set[int] = set()  # binary expressions inside a chain already counted
 
     def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
         try:
@@ -97,7 +96,6 @@ class JavaAnalyzer(TreeSitterAnalyzer):
             self._field_lambdas.clear()
             self._else_ifs.clear()
             self._elses.clear()
-            self._chained.clear()
         if result.ast.node_types == {"program": 1}:
             # nothing but whitespace: the engine measures the childless root as a token
             result = result.model_copy(update={"nloc": 0, "sloc": 0})
@@ -189,30 +187,6 @@ class JavaAnalyzer(TreeSitterAnalyzer):
         if node.type in ("break_statement", "continue_statement"):
             return any(child.type == "identifier" for child in node.children)
         return False
-
-    def _logical_sequences(self, node: Node) -> int:
-        """The engine's count of runs of like boolean operators, without asking each binary
-        expression for its parent: the outermost of a chain marks the ones inside it."""
-        if node.id in self._chained:
-            return 0
-        operators: list[tuple[int, str]] = []
-        stack = [node]
-        while stack:
-            for child in stack.pop().children:
-                kind = child.type
-                if kind == "binary_expression":
-                    self._chained.add(child.id)
-                    stack.append(child)
-                elif kind == "&&" or kind == "||":
-                    operators.append((child.start_byte, kind))
-        operators.sort()
-        runs = 0
-        previous = ""
-        for _, kind in operators:
-            if kind != previous:
-                runs += 1
-            previous = kind
-        return runs
 
     # -- classes and imports --------------------------------------------------------------------
 

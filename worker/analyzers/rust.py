@@ -113,7 +113,6 @@ class RustAnalyzer(TreeSitterAnalyzer):
         self._closure: int | None = None  # id of the closure measured on its own, if any
         self._macro_depth = 0  # macros in macros being parsed again
         self._else_ifs: set[int] = set()  # ids of the `if`s of `else if`, in the current walk
-        self._chained: set[int] = set()  # ids of boolean expressions inside a counted chain
 
     def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
         """The engine's analysis, parsing `try!(...)` (Rust 2015) as a macro like any other:
@@ -199,32 +198,6 @@ class RustAnalyzer(TreeSitterAnalyzer):
             return node.child_by_field_name("alternative") is not None
         return any(child.type == "label" for child in node.named_children)  # break 'outer
 
-    def _logical_sequences(self, node: Node) -> int:
-        """The engine's count of runs of like boolean operators, without asking a node for its
-        parent (tree-sitter finds a parent from the root down, which is quadratic on a chain of
-        thousands of `&&`): the walk meets a chain's outermost expression first, which marks
-        the rest of the chain."""
-        if node.id in self._chained:
-            return 0
-        runs = 0
-        previous = None
-        found: list[tuple[int, str]] = []
-        stack = [node]
-        while stack:
-            for child in stack.pop().children:
-                kind = child.type
-                if kind == "binary_expression":
-                    self._chained.add(child.id)
-                    stack.append(child)
-                elif kind == "&&" or kind == "||":
-                    found.append((child.start_byte, kind))
-        found.sort()
-        for _, kind in found:
-            if kind != previous:
-                runs += 1
-            previous = kind
-        return runs
-
     # -- the walk, plus what lizard's tokens see and tree-sitter's do not -----------------------
 
     def _leaf_role(self, node: Node) -> int:
@@ -244,7 +217,6 @@ class RustAnalyzer(TreeSitterAnalyzer):
         decisions added to functions that are no decision token at all (match arms, let-else)."""
         first = len(found)
         self._else_ifs.clear()
-        self._chained.clear()
         super()._walk(tree, src, totals, found, collected)
         # a `///` comment's node holds its newline: it ends at column 0 of the next line,
         # which the engine counted as a comment line
