@@ -69,8 +69,8 @@ def bench_corpus(corpus: str, workers: int, runs: int) -> None:
 def bench_analyzers(corpora: list[str]) -> None:
     from mesh.walk import walk
     from worker import analysis as lizard
-    from worker.analyzers.registry import analyzers
     from worker.analyzers.engine import TreeSitterAnalyzer
+    from worker.analyzers.registry import analyzers
 
     print(f"\n{'corpus':<52}{'files':>6}{'nloc':>9}{'ours':>10}{'lizard':>10}{'parse':>10}"
           f"{'ours/lizard':>12}   (NLOC/s, one core)")
