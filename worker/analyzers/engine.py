@@ -17,6 +17,7 @@ Nothing here does I/O or knows about ZeroMQ.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -39,6 +40,14 @@ from worker.analyzers.halstead import halstead, maintainability_index
 
 OPERAND, OPERATOR, DECISION = 1, 2, 4  # leaf roles
 SCOPE, CONTAINER, NEST = 0, 1, 2  # kinds of open frames
+# what a node kind is to the walk, one bit each
+_FUNCTION, _CONTAINER, _COMMENT, _ATOM, _COLLECT = 1, 2, 4, 8, 16
+_STRUCTURE, _FLAT, _NESTING_ONLY, _LOGICAL = 32, 64, 128, 256
+_BEFORE = _COMMENT | _ATOM | _COLLECT  # decided before the cursor descends
+_COGNITIVE = _STRUCTURE | _FLAT | _NESTING_ONLY | _LOGICAL
+_OPENS = _FUNCTION | _CONTAINER | _COGNITIVE  # decided for inner nodes only
+_NEWLINE = re.compile(b"\n")
+_SYMBOLS = 65536  # grammar symbol ids are 16 bits; ERROR is the last
 
 
 @dataclass(slots=True)
@@ -111,8 +120,23 @@ class TreeSitterAnalyzer:
     collect: ClassVar[frozenset[str]] = frozenset()  # node types the hooks below receive
 
     def __init__(self) -> None:
-        self.parser = Parser(Grammar(self.grammar))
-        self._roles: dict[str, int] = {}
+        grammar = Grammar(self.grammar)
+        self.parser = Parser(grammar)
+        # per grammar symbol id (ERROR is 65535): its name, what it is to the walk (_flags)
+        # and what a token of it counts as (_roles); several ids may share a name
+        self._names: list[str] = [""] * _SYMBOLS
+        self._flags: list[int] = [0] * _SYMBOLS
+        self._roles: list[int] = [0] * _SYMBOLS
+        sets = [(self.functions.keys(), _FUNCTION), (self.containers, _CONTAINER),
+                (self.comments, _COMMENT), (self.atoms, _ATOM), (self.collect, _COLLECT),
+                (self.cognitive_structures, _STRUCTURE), (self.cognitive_flat, _FLAT),
+                (self.cognitive_nesting_only, _NESTING_ONLY),
+                (self.logical_expressions, _LOGICAL)]
+        for symbol in [*range(grammar.node_kind_count), _SYMBOLS - 1]:
+            name = grammar.node_kind_for_id(symbol) or ""
+            self._names[symbol] = name
+            self._flags[symbol] = sum(bit for kinds, bit in sets if name in kinds)
+            self._roles[symbol] = self.leaf_role(name, grammar.node_kind_is_named(symbol))
         self._chained: set[int] = set()  # ids of logical expressions inside a counted chain
 
     @property
@@ -171,6 +195,15 @@ class TreeSitterAnalyzer:
     def imports(self, nodes: dict[str, list[Node]], src: bytes) -> list[ImportInfo]:
         return []
 
+    def leaf_role(self, kind: str, named: bool) -> int:
+        """What a token of a kind counts as, decided once per grammar symbol: OPERAND,
+        OPERATOR or 0, plus DECISION when lizard counts it towards ccn."""
+        role = OPERAND if (kind in self.operands or named) else \
+            0 if kind in self.not_operators else OPERATOR
+        if kind in self.decisions:
+            role |= DECISION
+        return role
+
     def maintainability(self, volume: float, ccn: int, code_lines: int, comment_lines: int,
                         root: Node, src: bytes) -> float:
         percent = comment_lines * 100 / code_lines if code_lines else 0.0
@@ -226,144 +259,193 @@ class TreeSitterAnalyzer:
             cognitive=scope.cognitive, max_nesting=scope.max_nesting,
             halstead=_halstead(scope.operators, scope.operands))
 
-    def _leaf_role(self, node: Node) -> int:
-        """What a leaf token counts as, decided once per token type: OPERAND, OPERATOR or 0,
-        plus DECISION when lizard counts it towards ccn."""
-        kind = node.type
-        role = OPERAND if (kind in self.operands or node.is_named) else \
-            0 if kind in self.not_operators else OPERATOR
-        if kind in self.decisions:
-            role |= DECISION
-        return role
-
     def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
               collected: dict[str, list[Node]]) -> None:
-        functions = self.functions
-        containers = self.containers
-        comments = self.comments
-        atoms = self.atoms
-        structures = self.cognitive_structures
-        flat = self.cognitive_flat
-        nesting_only = self.cognitive_nesting_only
-        logical_expressions = self.logical_expressions
-        cognitive = structures | flat | nesting_only | logical_expressions
-        collect = self.collect
+        """One pass of a tree cursor over every node. Node kinds are the grammar's integer ids,
+        looked up in the tables `__init__` built (`_flags`: what a kind is to the walk,
+        `_roles`: what a token of that kind counts as), so a plain node costs a list index and
+        a cursor move. The current function's counters live in local variables while it is
+        current, and are written to its `Scope` when another one becomes current."""
+        flags = self._flags
         roles = self._roles
-        kinds: list[str] = []
+        names = self._names
+        functions = self.functions
+        kinds: list[int] = []
         record_kind = kinds.append
-        file_operands = totals.operands.append
-        file_operators = totals.operators.append
+        operators = totals.operators
+        operands = totals.operands
+        file_operator = operators.append
+        file_operand = operands.append
+        comment_lines = totals.comment_lines
         file_nloc = 0
         file_row = -1
         tokens = 0
+        decisions = 0
         check_errors = tree.root_node.has_error
 
         # One stack for everything open at some depth: (depth, what, object).
         frames: list[tuple[int, int, Scope | Container | None]] = []
+        top = -1  # the depth of the innermost open frame
         scope: Scope | None = None
         container: Container | None = None
         nesting = 0  # cognitive nesting inside the current scope
+        # the current scope's counters: nloc and last row as locals, the rest as the file's
+        # counts when it became current
+        scope_nloc = 0
+        scope_row = -1
+        # where each row's newline is: a token ends on a row up to `row` if it ends at or before
+        # line_ends[row]; file_end and scope_end are that offset for file_row and scope_row
+        line_ends = [match.start() for match in _NEWLINE.finditer(src)]
+        lines = len(line_ends)
+        size = len(src)
+        file_end = scope_end = -1
+        marks = [0, 0, 0, 0]  # tokens, decisions, operators, operands
+
+        def flush(current: Scope | None, tokens: int, decisions: int, nloc: int,
+                  row: int) -> None:
+            """What was counted since the last flush belongs to `current`, the scope that was
+            current until now (or the file's top level)."""
+            mark_tokens, mark_decisions, mark_operators, mark_operands = marks
+            if current is not None:
+                current.tokens += tokens - mark_tokens
+                current.ccn += decisions - mark_decisions
+                current.operators += operators[mark_operators:]
+                current.operands += operands[mark_operands:]
+                current.nloc = nloc
+                current.last_row = row
+            else:
+                totals.top_level_ccn += decisions - mark_decisions
+            marks[:] = tokens, decisions, len(operators), len(operands)
+
         self._chained.clear()
         if tree.root_node.child_count == 0:  # an empty or blank file: no tokens at all
             return
         cursor = tree.walk()
+        goto_first_child = cursor.goto_first_child
+        goto_next_sibling = cursor.goto_next_sibling
+        goto_parent = cursor.goto_parent
         depth = 0
         max_depth = 0
         while True:
-            node = cursor.node
-            assert node is not None
-            while frames and frames[-1][0] >= depth:  # leaving what was opened here or deeper
-                _, what, opened = frames.pop()
-                if what == SCOPE:
-                    assert isinstance(opened, Scope)
-                    found.append(opened)
-                    scope, container, nesting = opened.outer_state
-                elif what == CONTAINER:
-                    container = opened.outer if isinstance(opened, Container) else None
-                else:
-                    nesting -= 1
-
-            kind = node.type
-            record_kind(kind)
-            if depth > max_depth:
-                max_depth = depth
+            node: Node = cursor.node  # type: ignore[assignment]  # never None on a tree
+            kind_id = node.kind_id
+            record_kind(kind_id)
             if check_errors and (node.is_error or node.is_missing):
                 totals.error_lines.add(node.start_point[0] + 1)
-            if kind in collect:
-                collected.setdefault(kind, []).append(node)
-
-            if kind in comments or (kind in atoms and self.is_comment_atom(node, src)):
-                totals.comment_lines.update(range(node.start_point[0], node.end_point[0] + 1))
-            elif kind in atoms or not cursor.goto_first_child():  # a token
-                role = roles.get(kind)
-                if role is None:
-                    role = roles[kind] = self._leaf_role(node)
-                first = node.start_point[0]
-                last = node.end_point[0]
-                if last > file_row:
-                    file_nloc += last - (first - 1 if first > file_row else file_row)
-                    file_row = last
-                tokens += 1
-                if role & OPERAND:
-                    text = src[node.start_byte:node.end_byte]
-                    file_operands(text)
-                    if scope is not None:
-                        scope.operands.append(text)
-                elif role & OPERATOR:
-                    file_operators(kind)
-                    if scope is not None:
-                        scope.operators.append(kind)
-                if scope is not None:
-                    scope.tokens += 1
-                    if last > scope.last_row:
-                        row = scope.last_row
-                        scope.nloc += last - (first - 1 if first > row else row)
-                        scope.last_row = last
-                    if role & DECISION:
-                        scope.ccn += 1
-                elif role & DECISION:
-                    totals.top_level_ccn += 1
-            else:
-                opens_scope = kind in functions and self.is_function(node)
-                if opens_scope:
-                    opened_scope = self._open(node, src, depth, functions[kind], scope, container)
-                    opened_scope.outer_state = (scope, container, nesting)
-                    frames.append((depth, SCOPE, opened_scope))
-                    scope, nesting = opened_scope, 0
-                elif kind in containers:
-                    holder = Container(depth, self.container_name(node, src), container)
-                    frames.append((depth, CONTAINER, holder))
-                    container = holder
-                if scope is not None and kind in cognitive:
-                    if kind in structures:
-                        if self.continues_chain(node):
-                            scope.cognitive += 1
-                        else:
-                            scope.cognitive += 1 + nesting
+            flag = flags[kind_id]
+            leaf = 1  # 0: an inner node (the cursor is on its first child), 1: token, 2: comment
+            if flag & _BEFORE:
+                if flag & _COLLECT:
+                    collected.setdefault(names[kind_id], []).append(node)
+                if flag & _COMMENT or (flag & _ATOM and self.is_comment_atom(node, src)):
+                    comment_lines.update(range(node.start_point[0], node.end_point[0] + 1))
+                    leaf = 2
+                elif not flag & _ATOM and goto_first_child():
+                    leaf = 0
+            elif goto_first_child():
+                leaf = 0
+            if not leaf:
+                if flag & _OPENS:
+                    kind = names[kind_id]
+                    opens_scope = flag & _FUNCTION and self.is_function(node)
+                    if opens_scope:
+                        opened = self._open(node, src, depth, functions[kind], scope, container)
+                        opened.outer_state = (scope, container, nesting)
+                        flush(scope, tokens, decisions, scope_nloc, scope_row)
+                        scope_nloc, scope_row = opened.nloc, opened.last_row
+                        scope_end = -1 if scope_row < 0 else \
+                            line_ends[scope_row] if scope_row < lines else size
+                        frames.append((depth, SCOPE, opened))
+                        top = depth
+                        scope, nesting = opened, 0
+                    elif flag & _CONTAINER:
+                        holder = Container(depth, self.container_name(node, src), container)
+                        frames.append((depth, CONTAINER, holder))
+                        top = depth
+                        container = holder
+                    if scope is not None and flag & _COGNITIVE:
+                        if flag & _STRUCTURE:
+                            if self.continues_chain(node):
+                                scope.cognitive += 1
+                            else:
+                                scope.cognitive += 1 + nesting
+                                nesting += 1
+                                frames.append((depth, NEST, None))
+                                top = depth
+                                if nesting > scope.max_nesting:
+                                    scope.max_nesting = nesting
+                        elif flag & _FLAT:
+                            if self.flat_increment(node):
+                                scope.cognitive += 1
+                        elif flag & _NESTING_ONLY and not opens_scope:
                             nesting += 1
                             frames.append((depth, NEST, None))
-                            if nesting > scope.max_nesting:
-                                scope.max_nesting = nesting
-                    elif kind in flat:
-                        if self.flat_increment(node):
-                            scope.cognitive += 1
-                    elif kind in nesting_only and not opens_scope:
-                        nesting += 1
-                        frames.append((depth, NEST, None))
-                    if kind in logical_expressions:
-                        scope.cognitive += self._logical_sequences(node)
-                depth += 1  # the cursor is on the first child already
+                            top = depth
+                        if flag & _LOGICAL:
+                            scope.cognitive += self._logical_sequences(node)
+                depth += 1
                 continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
+            if depth > max_depth:
+                max_depth = depth
+            if leaf == 1:
+                # rows are counted as they advance; whether a token ends past the last row
+                # counted is a comparison of offsets, and only then are its rows asked for
+                end = node.end_byte
+                if end > file_end:
+                    last = node.end_point.row
+                    first = node.start_point.row
+                    file_nloc += last - (first - 1 if first > file_row else file_row)
+                    file_row = last
+                    file_end = line_ends[last] if last < lines else size
+                    if scope is not None and last > scope_row:  # a scope may start it later
+                        scope_nloc += last - (first - 1 if first > scope_row else scope_row)
+                        scope_row = last
+                        scope_end = file_end
+                elif scope is not None and end > scope_end:
+                    last = node.end_point.row
+                    first = node.start_point.row
+                    scope_nloc += last - (first - 1 if first > scope_row else scope_row)
+                    scope_row = last
+                    scope_end = line_ends[last] if last < lines else size
+                tokens += 1
+                role = roles[kind_id]
+                if role:
+                    if role & OPERAND:
+                        file_operand(src[node.start_byte:node.end_byte])
+                    elif role & OPERATOR:
+                        file_operator(names[kind_id])
+                    if role & DECISION:
+                        decisions += 1
+            while not goto_next_sibling():
+                if not goto_parent():
+                    flush(scope, tokens, decisions, scope_nloc, scope_row)
                     totals.max_depth = max_depth
-                    totals.node_types.update(kinds)
+                    node_types = totals.node_types
+                    for kind_id, count in Counter(kinds).items():  # in order of appearance
+                        node_types[names[kind_id]] += count
                     totals.code_lines = file_nloc
                     totals.tokens = tokens
                     found.extend(f[2] for f in reversed(frames)  # type: ignore[misc]
                                  if f[1] == SCOPE)
                     return
                 depth -= 1
+            while depth <= top:  # leaving what was opened here or deeper
+                _, what, opened_frame = frames.pop()
+                top = frames[-1][0] if frames else -1
+                if what == SCOPE:
+                    assert isinstance(opened_frame, Scope)
+                    flush(scope, tokens, decisions, scope_nloc, scope_row)
+                    found.append(opened_frame)
+                    scope, container, nesting = opened_frame.outer_state
+                    if scope is not None:
+                        scope_nloc, scope_row = scope.nloc, scope.last_row
+                        scope_end = -1 if scope_row < 0 else \
+                            line_ends[scope_row] if scope_row < lines else size
+                elif what == CONTAINER:
+                    container = opened_frame.outer if isinstance(opened_frame, Container) \
+                        else None
+                else:
+                    nesting -= 1
 
     def _open(self, node: Node, src: bytes, depth: int, default: FunctionKind,
               outer: Scope | None, container: Container | None) -> Scope:

@@ -50,7 +50,7 @@ FIELDS = frozenset({"field_definition", "public_field_definition"})
 class JavaScriptAnalyzer(TreeSitterAnalyzer):
     language: ClassVar[Language] = "javascript"
     grammar = tree_sitter_javascript.language()
-    version = "1"
+    version = "2"  # 2: a token's Halstead role by grammar symbol, not by the first of its name
 
     functions: ClassVar[dict[str, FunctionKind]] = {
         "function_declaration": "function",
@@ -84,9 +84,9 @@ class JavaScriptAnalyzer(TreeSitterAnalyzer):
                          "import_statement", "export_statement", "call_expression"})
     class_nodes: ClassVar[frozenset[str]] = CLASS_NODES
 
-    def _leaf_role(self, node: Node) -> int:
+    def leaf_role(self, kind: str, named: bool) -> int:
         """A `#!` line is a line of code, as lizard counts it, but no operand or operator."""
-        return 0 if node.type == "hash_bang_line" else super()._leaf_role(node)
+        return 0 if kind == "hash_bang_line" else super().leaf_role(kind, named)
 
     # -- functions ------------------------------------------------------------------------------
 

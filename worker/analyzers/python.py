@@ -116,10 +116,10 @@ class PythonAnalyzer(TreeSitterAnalyzer):
 
     _mi_inputs: tuple[int, int, float] = (1, 0, 0.0)  # radon's (complexity, LLOC, comment %)
 
-    def _leaf_role(self, node: Node) -> int:
+    def leaf_role(self, kind: str, named: bool) -> int:
         """Tokens keep only their ccn role: Halstead is radon's here (`_walk`), so the walk
         need not collect every token as an operator or operand."""
-        return super()._leaf_role(node) & DECISION
+        return super().leaf_role(kind, named) & DECISION
 
     def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
               collected: dict[str, list[Node]]) -> None:

@@ -200,9 +200,9 @@ class RustAnalyzer(TreeSitterAnalyzer):
 
     # -- the walk, plus what lizard's tokens see and tree-sitter's do not -----------------------
 
-    def _leaf_role(self, node: Node) -> int:
-        role = super()._leaf_role(node)
-        if node.type in _KEYWORD_LEAVES:
+    def leaf_role(self, kind: str, named: bool) -> int:
+        role = super().leaf_role(kind, named)
+        if kind in _KEYWORD_LEAVES:
             role = OPERATOR | (role & DECISION)
         return role
 

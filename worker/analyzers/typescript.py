@@ -45,7 +45,7 @@ TS_CLASS_NODES = CLASS_NODES | {"interface_declaration", "enum_declaration", "in
 class TypeScriptAnalyzer(JavaScriptAnalyzer):
     language: ClassVar[Language] = "typescript"
     grammar = tree_sitter_typescript.language_typescript()
-    version = "1"
+    version = "2"  # 2: a token's Halstead role by grammar symbol, not by the first of its name
 
     functions: ClassVar[dict[str, FunctionKind]] = {
         **JavaScriptAnalyzer.functions,
