@@ -23,7 +23,7 @@ from mesh.models import (
 )
 from mesh.repository import Repository, result_key
 from mesh.store_client import StoreClient, StoreRequestError, StoreUnavailable
-from worker.analyzers.registry import analyzers
+from worker.analyzers.registry import result_id
 from worker.executor import AnalysisPool, Item, batches
 
 log = logging.getLogger("codemesh.worker.tasks")
@@ -67,7 +67,7 @@ class TaskRunner:
 
     @staticmethod
     def _key(source: SourceFile) -> bytes:
-        return result_key(source.sha256, source.language, analyzers()[source.language].id)
+        return result_key(source.sha256, source.language, result_id(source.language, source.path))
 
     async def _run(self, request: TaskRequest, partial: Callable[[list[bytes]], None]) -> int:
         repo = self._repository(self.store_override or request.store)

@@ -29,8 +29,6 @@ from tree_sitter import Node, Point, Tree
 from mesh.models import (
     ClassInfo,
     ClassKind,
-    FileAnalysis,
-    FileError,
     FunctionKind,
     ImportInfo,
     ImportKind,
@@ -58,7 +56,7 @@ _AFTER_AND = re.compile(rb"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'
 class CAnalyzer(TreeSitterAnalyzer):
     language: ClassVar[Language] = "c"
     grammar: ClassVar[object] = tree_sitter_c.language()
-    version = "1"
+    version = "2"  # 2: the MI counts the `#if`s a repair blanked, as the functions do
 
     functions: ClassVar[dict[str, FunctionKind]] = {"function_definition": "function",
                                                     "compound_statement": "function"}
@@ -89,21 +87,24 @@ class CAnalyzer(TreeSitterAnalyzer):
     collect = frozenset({"preproc_include", "\n", "&", "function_definition", *class_kinds,
                          *DIRECTIVES, *MOVABLE_DECISIONS})
 
-    def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
-        try:
-            tree = self.parser.parse(data)
-            if tree.root_node.has_error:
-                rewrite = self.repair(data)
-                if rewrite.spans:
-                    second, repaired = rewrite.reparse(self.parser, tree)
-                    if better(second.root_node, tree.root_node):
-                        result = self._measure(second, repaired)
-                        _count_blanked_conditions(result, second, rewrite.conditions)
-                        return result
-            return self._measure(tree, data)
-        except RecursionError as exc:
-            return FileAnalysis(language=self.language, error=FileError(
-                path=name, kind="analyzer", message=f"too deeply nested: {exc}"))
+    def __init__(self) -> None:
+        super().__init__()
+        self._blanked: list[int] = []  # lines of the `#if`s the file's repair blanked
+
+    def start_file(self) -> None:
+        self._blanked = []
+
+    def parse(self, data: bytes, name: str) -> tuple[Tree, bytes]:
+        """The file as written, or its repair (`repair`) when that parses better."""
+        tree = self.parser.parse(data)
+        if tree.root_node.has_error:
+            rewrite = self.repair(data)
+            if rewrite.spans:
+                second, repaired = rewrite.reparse(self.parser, tree)
+                if better(second.root_node, tree.root_node):
+                    self._blanked = rewrite.conditions
+                    return second, repaired
+        return tree, data
 
     def repair(self, data: bytes) -> Rewrite:
         """The source with the macros tree-sitter cannot parse rewritten (c_repair.py), offsets
@@ -177,10 +178,11 @@ class CAnalyzer(TreeSitterAnalyzer):
 
     # -- lizard's context-dependent rules, applied after the walk -------------------------------
 
-    def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
-              collected: dict[str, list[Node]]) -> None:
-        super()._walk(tree, src, totals, found, collected)
+    def correct(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
+                collected: dict[str, list[Node]]) -> None:
         self._correct(src, totals, found, collected)
+        if self._blanked:
+            _count_blanked_conditions(found, tree, self._blanked)
 
     def _correct(self, src: bytes, totals: FileTotals, found: list[Scope],
                  collected: dict[str, list[Node]]) -> None:
@@ -529,8 +531,10 @@ def _directive_rows(token: Node) -> set[int]:
     return rows
 
 
-def _count_blanked_conditions(result: FileAnalysis, tree: Tree, lines: list[int]) -> None:
-    """The `#if`s a repair blanked count as lizard counts them: in a function's body."""
+def _count_blanked_conditions(found: list[Scope], tree: Tree, lines: list[int]) -> None:
+    """The `#if`s a repair blanked count as lizard counts them: in a function's body (the
+    first function by start line that holds the line)."""
+    functions = sorted(found, key=lambda f: f.start_line)
     for line in lines:
         point = Point(line - 1, 0)
         node: Node | None = tree.root_node.descendant_for_point_range(point, point)
@@ -538,7 +542,7 @@ def _count_blanked_conditions(result: FileAnalysis, tree: Tree, lines: list[int]
             node = node.parent
         if node is None:
             continue  # not in a body: a head, a declaration
-        for function in result.functions:
+        for function in functions:
             if function.start_line < line < function.end_line:
                 function.ccn += 1
                 break

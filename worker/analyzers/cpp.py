@@ -35,7 +35,7 @@ _ACCESS_MACRO = re.compile(rb"\n[ \t]*([A-Z][A-Z0-9_]{6,}):[ \t]*(?://[^\n]*)?(?
 class CppAnalyzer(CAnalyzer):
     language = "cpp"
     grammar = tree_sitter_cpp.language()
-    version = "1"
+    version = "2"  # 2: the MI counts the `#if`s a repair blanked, as the functions do
 
     functions: ClassVar[dict[str, FunctionKind]] = {**CAnalyzer.functions,
                                                     "lambda_expression": "lambda"}
@@ -91,7 +91,7 @@ class CppAnalyzer(CAnalyzer):
         return "".join(_text(name, src).split())
 
     def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
-                      container: Container | None) -> FunctionKind:
+                      container: Container | None, src: bytes) -> FunctionKind:
         if default != "function" or node.type == "compound_statement":
             return default
         name = _declarator_name(node)
@@ -119,22 +119,13 @@ class CppAnalyzer(CAnalyzer):
             return "constructor"
         return "method"
 
-    def _open(self, node: Node, src: bytes, depth: int, default: FunctionKind,
-              outer: Scope | None, container: Container | None) -> Scope:
+    def function_names(self, node: Node, name: str, outer: Scope | None,
+                       container: Container | None, src: bytes) -> tuple[str, str]:
         """Names qualified as lizard shows them: every enclosing namespace and class, `::`."""
-        scope = super()._open(node, src, depth, default, outer, container)
-        parts = []
-        holder = container
-        while holder is not None:
-            if holder.name:
-                parts.append(holder.name)
-            holder = holder.outer
-        if parts:
-            written = scope.long_name[len(scope.name):]
-            scope.name = "::".join([*reversed(parts), scope.name])
-            scope.long_name = scope.name + written
-        scope.qualified_name = scope.name
-        return scope
+        chain = [holder.name for holder in container.chain() if holder.name] \
+            if container is not None else []
+        shown = "::".join([*chain, name])
+        return shown, shown
 
     # -- classes --------------------------------------------------------------------------------
 

@@ -83,6 +83,19 @@ class Container:
     name: str
     outer: Container | None = None
 
+    def chain(self) -> list[Container]:
+        """This container and those around it, outermost first."""
+        chain: list[Container] = []
+        holder: Container | None = self
+        while holder is not None:
+            chain.append(holder)
+            holder = holder.outer
+        chain.reverse()
+        return chain
+
+
+Symbols = tuple[list[str], list[int], list[int]]  # names, flags, roles by grammar symbol id
+
 
 @dataclass
 class FileTotals:
@@ -118,15 +131,25 @@ class TreeSitterAnalyzer:
     logical_expressions: ClassVar[frozenset[str]] = frozenset()  # node types holding them
 
     collect: ClassVar[frozenset[str]] = frozenset()  # node types the hooks below receive
+    separator: ClassVar[str] = "."  # between the parts of a qualified name
+    nloc_from_start_line: ClassVar[bool] = False  # a function's NLOC starts at `start_line`
 
     def __init__(self) -> None:
-        grammar = Grammar(self.grammar)
-        self.parser = Parser(grammar)
-        # per grammar symbol id (ERROR is 65535): its name, what it is to the walk (_flags)
-        # and what a token of it counts as (_roles); several ids may share a name
-        self._names: list[str] = [""] * _SYMBOLS
-        self._flags: list[int] = [0] * _SYMBOLS
-        self._roles: list[int] = [0] * _SYMBOLS
+        self._grammar = Grammar(self.grammar)
+        self.parser = Parser(self._grammar)
+        self._symbols: dict[Grammar, Symbols] = {}
+        self._chained: set[int] = set()  # ids of logical expressions inside a counted chain
+
+    def _symbol_tables(self, grammar: Grammar) -> Symbols:
+        """Per grammar symbol id (ERROR is 65535): its name, what it is to the walk (flags)
+        and what a token of it counts as (roles); several ids may share a name. Built once
+        per grammar (a `parse` hook may choose another one, e.g. TSX)."""
+        tables = self._symbols.get(grammar)
+        if tables is not None:
+            return tables
+        names = [""] * _SYMBOLS
+        flags = [0] * _SYMBOLS
+        roles = [0] * _SYMBOLS
         sets = [(self.functions.keys(), _FUNCTION), (self.containers, _CONTAINER),
                 (self.comments, _COMMENT), (self.atoms, _ATOM), (self.collect, _COLLECT),
                 (self.cognitive_structures, _STRUCTURE), (self.cognitive_flat, _FLAT),
@@ -134,16 +157,36 @@ class TreeSitterAnalyzer:
                 (self.logical_expressions, _LOGICAL)]
         for symbol in [*range(grammar.node_kind_count), _SYMBOLS - 1]:
             name = grammar.node_kind_for_id(symbol) or ""
-            self._names[symbol] = name
-            self._flags[symbol] = sum(bit for kinds, bit in sets if name in kinds)
-            self._roles[symbol] = self.leaf_role(name, grammar.node_kind_is_named(symbol))
-        self._chained: set[int] = set()  # ids of logical expressions inside a counted chain
+            names[symbol] = name
+            flags[symbol] = sum(bit for kinds, bit in sets if name in kinds)
+            roles[symbol] = self.leaf_role(name, grammar.node_kind_is_named(symbol))
+        tables = self._symbols[grammar] = (names, flags, roles)
+        return tables
 
     @property
     def id(self) -> str:
         return f"codemesh-{self.language}-{self.version}"
 
     # -- hooks ----------------------------------------------------------------------------------
+
+    def start_file(self) -> None:
+        """Reset whatever per-file state the hooks below keep: called before each file."""
+
+    def parse(self, data: bytes, name: str) -> tuple[Tree, bytes]:
+        """The tree to measure and the bytes it is measured on (a language may repair the
+        source or choose a grammar by the file's name; then it says so in `dialect`)."""
+        return self.parser.parse(data), data
+
+    def dialect(self, name: str) -> str:
+        """What `parse` decides from a file's name beyond its content (e.g. TSX): part of the
+        cached result's key, since the same bytes may then give another result."""
+        return ""
+
+    def correct(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
+                collected: dict[str, list[Node]]) -> None:
+        """Adjust what the walk measured (decisions lizard counts that are no token of
+        tree-sitter's, another tool's Halstead): called once after the walk, with the nodes of
+        the `collect` types it met."""
 
     def function_name(self, node: Node, src: bytes) -> str:
         name = node.child_by_field_name("name")
@@ -156,8 +199,23 @@ class TreeSitterAnalyzer:
             return 0, "()"
         return len(params.named_children), _squash(_text(params, src))
 
+    def function_names(self, node: Node, name: str, outer: Scope | None,
+                       container: Container | None, src: bytes) -> tuple[str, str]:
+        """The name a function is shown with (lizard's) and its qualified name: by default the
+        name, qualified by the enclosing function, else by the innermost named container
+        (`container.chain()` lists them all), joined with `separator`."""
+        if outer is not None:
+            return name, f"{outer.qualified_name}{self.separator}{name}"
+        if container is not None and container.name:
+            return name, f"{container.name}{self.separator}{name}"
+        return name, name
+
+    def long_name(self, node: Node, shown: str, written: str, src: bytes) -> str:
+        """lizard's long name: the shown name and the parameter list as written."""
+        return f"{shown}{written}"
+
     def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
-                      container: Container | None) -> FunctionKind:
+                      container: Container | None, src: bytes) -> FunctionKind:
         if default == "function" and outer is not None:
             return "closure"
         if default == "function" and container is not None:
@@ -212,9 +270,10 @@ class TreeSitterAnalyzer:
     # -- the walk -------------------------------------------------------------------------------
 
     def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
+        self.start_file()
         try:
-            tree = self.parser.parse(data)
-            return self._measure(tree, data)
+            tree, src = self.parse(data, name)
+            return self._measure(tree, src)
         except RecursionError as exc:
             return FileAnalysis(language=self.language, error=FileError(
                 path=name, kind="analyzer", message=f"too deeply nested: {exc}"))
@@ -224,6 +283,7 @@ class TreeSitterAnalyzer:
         functions: list[Scope] = []
         collected: dict[str, list[Node]] = {}
         self._walk(tree, src, totals, functions, collected)
+        self.correct(tree, src, totals, functions, collected)
         lines = src.count(b"\n") + (1 if src and not src.endswith(b"\n") else 0)
         code_lines = totals.code_lines
         comment_lines = len(totals.comment_lines)
@@ -266,9 +326,8 @@ class TreeSitterAnalyzer:
         `_roles`: what a token of that kind counts as), so a plain node costs a list index and
         a cursor move. The current function's counters live in local variables while it is
         current, and are written to its `Scope` when another one becomes current."""
-        flags = self._flags
-        roles = self._roles
-        names = self._names
+        language: Grammar | None = getattr(tree, "language", None)  # a subtree has none
+        names, flags, roles = self._symbol_tables(language or self._grammar)
         functions = self.functions
         kinds: list[int] = []
         record_kind = kinds.append
@@ -451,17 +510,15 @@ class TreeSitterAnalyzer:
               outer: Scope | None, container: Container | None) -> Scope:
         name = self.function_name(node, src)
         params, written = self.function_params(node, src)
-        if outer is not None:
-            qualified = f"{outer.qualified_name}.{name}"
-        elif container is not None and container.name:
-            qualified = f"{container.name}.{name}"
-        else:
-            qualified = name
-        return Scope(node=node, depth=depth, name=name, long_name=f"{name}{written}",
-                     qualified_name=qualified,
-                     kind=self.function_kind(node, default, outer, container),
-                     start_line=self.start_line(node), end_line=node.end_point[0] + 1,
-                     params=params)
+        shown, qualified = self.function_names(node, name, outer, container, src)
+        kind = self.function_kind(node, default, outer, container, src)
+        start = self.start_line(node)
+        return Scope(node=node, depth=depth, name=shown,
+                     long_name=self.long_name(node, shown, written, src),
+                     qualified_name=qualified, kind=kind, start_line=start,
+                     end_line=node.end_point[0] + 1, params=params,
+                     # rows above the start line (annotations) are then not the function's
+                     last_row=start - 2 if self.nloc_from_start_line else -1)
 
     def _logical_sequences(self, node: Node) -> int:
         """Sonar counts one increment per run of like boolean operators: `a && b && c` is 1,

@@ -10,7 +10,6 @@ type (`Store.Add`). Nothing here does I/O.
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
 import tree_sitter_go
@@ -70,10 +69,12 @@ class GoAnalyzer(TreeSitterAnalyzer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._local = threading.local()  # the per-file count of anonymous function literals
+        self._anonymous = 0  # the per-file count of anonymous function literals
+
+    def start_file(self) -> None:
+        self._anonymous = 0
 
     def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
-        self._local.anonymous = 0
         result = super().analyze(data, name)
         if result.ast.node_types == {"source_file": 1}:
             # An empty (or blank) file: the engine measures the childless root as one token.
@@ -92,9 +93,8 @@ class GoAnalyzer(TreeSitterAnalyzer):
         name = _declared_variable(node, src)
         if name:
             return name
-        count = getattr(self._local, "anonymous", 0)
-        self._local.anonymous = count + 1
-        return f"anonymous__{count}"
+        self._anonymous += 1
+        return f"anonymous__{self._anonymous - 1}"
 
     def function_params(self, node: Node, src: bytes) -> tuple[int, str]:
         params = node.child_by_field_name("parameters")
@@ -102,21 +102,29 @@ class GoAnalyzer(TreeSitterAnalyzer):
             return 0, "()"
         return _count_params(params), _squash(_text(params, src))
 
-    def _open(self, node: Node, src: bytes, depth: int, default: FunctionKind,
-              outer: Scope | None, container: Container | None) -> Scope:
-        """The engine's scope, qualified by the receiver's type (`Store.Add`) and marked as a
-        constructor for a `New...` function (the engine has no hook for either)."""
-        scope = super()._open(node, src, depth, default, outer, container)
+    def function_names(self, node: Node, name: str, outer: Scope | None,
+                       container: Container | None, src: bytes) -> tuple[str, str]:
+        """A method is qualified by its receiver's type: `Store.Add`."""
         if node.type == "method_declaration":
-            receiver = node.child_by_field_name("receiver")
-            owner = _receiver_type(receiver, src)
+            owner = _receiver_type(node.child_by_field_name("receiver"), src)
             if owner:
-                scope.qualified_name = f"{owner}.{scope.name}"
-            if receiver is not None:
-                scope.long_name = f"{_squash(_text(receiver, src))} {scope.long_name}"
-        elif node.type == "function_declaration" and _constructed_type(node, src):
-            scope.kind = "constructor"
-        return scope
+                return name, f"{owner}.{name}"
+        return super().function_names(node, name, outer, container, src)
+
+    def long_name(self, node: Node, shown: str, written: str, src: bytes) -> str:
+        """A method's long name starts with its receiver, as lizard shows it."""
+        receiver = node.child_by_field_name("receiver") \
+            if node.type == "method_declaration" else None
+        if receiver is not None:
+            return f"{_squash(_text(receiver, src))} {shown}{written}"
+        return super().long_name(node, shown, written, src)
+
+    def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
+                      container: Container | None, src: bytes) -> FunctionKind:
+        """A `New...` function constructing a type of the package is its constructor."""
+        if node.type == "function_declaration" and _constructed_type(node, src):
+            return "constructor"
+        return super().function_kind(node, default, outer, container, src)
 
     def continues_chain(self, node: Node) -> bool:
         """`else if`: the `if` after an `else` token."""

@@ -89,13 +89,13 @@ class JavaAnalyzer(TreeSitterAnalyzer):
         self._else_ifs: set[int] = set()  # an if that is the `else` of an if
         self._elses: set[int] = set()  # any other statement that is the `else` of an if
 
+    def start_file(self) -> None:
+        self._field_lambdas.clear()
+        self._else_ifs.clear()
+        self._elses.clear()
+
     def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
-        try:
-            result = super().analyze(data, name)
-        finally:
-            self._field_lambdas.clear()
-            self._else_ifs.clear()
-            self._elses.clear()
+        result = super().analyze(data, name)
         if result.ast.node_types == {"program": 1}:
             # nothing but whitespace: the engine measures the childless root as a token
             result = result.model_copy(update={"nloc": 0, "sloc": 0})
@@ -137,37 +137,32 @@ class JavaAnalyzer(TreeSitterAnalyzer):
         name = node.child_by_field_name("name")
         return (name if name is not None else node).start_point[0] + 1
 
-    def _open(self, node: Node, src: bytes, depth: int, default: FunctionKind,
-              outer: Scope | None, container: Container | None) -> Scope:
-        """The engine's `_open`, with names from the whole chain of containers: `Type::method`
-        after the innermost type (lizard's form), dotted through every type, method, enum
-        constant and anonymous class for `qualified_name`."""
+    def function_name(self, node: Node, src: bytes) -> str:
         if node.type == "lambda_expression":
-            name = self._field_lambdas.get(node.id, "(lambda)")
-        else:
-            name = _text(node.child_by_field_name("name"), src)
+            return self._field_lambdas.get(node.id, "(lambda)")
+        return _text(node.child_by_field_name("name"), src)
+
+    def function_names(self, node: Node, name: str, outer: Scope | None,
+                       container: Container | None, src: bytes) -> tuple[str, str]:
+        """Names from the whole chain of containers: `Type::method` after the innermost type
+        (lizard's form), dotted through every type, method, enum constant and anonymous class
+        for the qualified name."""
         owner = ""
         parts: list[str] = []
-        holder = container
-        while holder is not None:
+        for holder in reversed(container.chain()) if container is not None else []:
             if holder.name:
                 if not owner and not holder.name.startswith("."):
                     owner = holder.name
                 if outer is None or holder.depth > outer.depth:
                     parts.append(holder.name.lstrip("."))
-            holder = holder.outer
         if outer is not None:
             parts.append(outer.qualified_name)
         parts.reverse()
         parts.append(name)
-        shown = f"{owner}::{name}" if owner else name
-        params, written = self.function_params(node, src)
-        start = self.start_line(node)
-        # NLOC from the name's line, as lizard counts it: annotation lines above are not the
-        # method's (the engine counts a token's rows only past `last_row`)
-        return Scope(node=node, depth=depth, name=shown, long_name=f"{shown}{written}",
-                     qualified_name=".".join(parts), kind=default, start_line=start,
-                     end_line=node.end_point[0] + 1, params=params, last_row=start - 2)
+        return (f"{owner}::{name}" if owner else name), ".".join(parts)
+
+    # NLOC from the name's line, as lizard counts it: annotation lines above are not the method's
+    nloc_from_start_line = True
 
     # -- cognitive complexity -------------------------------------------------------------------
 

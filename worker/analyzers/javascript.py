@@ -165,7 +165,7 @@ class JavaScriptAnalyzer(TreeSitterAnalyzer):
         return count, " ".join(_text(params, src).split())
 
     def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
-                      container: Container | None) -> FunctionKind:
+                      container: Container | None, src: bytes) -> FunctionKind:
         if node.type in METHODS:
             name = node.child_by_field_name("name")
             parent = node.parent
@@ -219,9 +219,8 @@ class JavaScriptAnalyzer(TreeSitterAnalyzer):
 
     # -- decisions that depend on context: lizard counts tokens, tree-sitter gives syntax --------
 
-    def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
-              collected: dict[str, list[Node]]) -> None:
-        super()._walk(tree, src, totals, found, collected)
+    def correct(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
+                collected: dict[str, list[Node]]) -> None:
         changes: list[tuple[int, int]] = []  # (byte position, ccn change)
         for kind in QUESTION_MARKS:
             for node in collected.get(kind, ()):

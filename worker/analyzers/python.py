@@ -85,8 +85,8 @@ class PythonAnalyzer(TreeSitterAnalyzer):
         return count, " ".join(text.split()) if text.startswith("(") else f"( {text} )"
 
     def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
-                      container: Container | None) -> FunctionKind:
-        kind = super().function_kind(node, default, outer, container)
+                      container: Container | None, src: bytes) -> FunctionKind:
+        kind = super().function_kind(node, default, outer, container, src)
         name_node = node.child_by_field_name("name")
         if kind == "method" and name_node is not None and name_node.text == b"__init__":
             return "constructor"
@@ -121,12 +121,11 @@ class PythonAnalyzer(TreeSitterAnalyzer):
         need not collect every token as an operator or operand."""
         return super().leaf_role(kind, named) & DECISION
 
-    def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
-              collected: dict[str, list[Node]]) -> None:
-        """The engine's walk, then, from the nodes it collected: cognitive complexity as
+    def correct(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
+                collected: dict[str, list[Node]]) -> None:
+        """After the engine's walk, from the nodes it collected: cognitive complexity as
         SonarSource defines it for Python (python_cognitive), radon's Halstead counts in place
         of the token-based ones (file and every function) and radon's MI inputs."""
-        super()._walk(tree, src, totals, found, collected)
         _count_nested_headers(found)
         fstrings = python_radon.fstring_nodes(src, collected.get("string", []))
         if fstrings:

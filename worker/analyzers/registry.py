@@ -2,7 +2,8 @@
 lizard for any language no plug-in covers.
 
 A plug-in is a class with a `language` attribute, an `id` (part of every cached result's key)
-and `analyze(data, name) -> FileAnalysis`; another package adds a language by declaring an
+and `analyze(data, name) -> FileAnalysis`, and optionally `dialect(name) -> str` when the file's
+name can change its result (also part of the key); another package adds a language by declaring an
 entry point, without touching codemesh. A plug-in that fails to load is logged and left out, so
 the worker does not advertise `lang:X` for it.
 """
@@ -61,6 +62,16 @@ def analyzers() -> dict[Language, Analyzer]:
     for language in LANGUAGES:
         found.setdefault(language, LizardAnalyzer(language))
     return found
+
+
+def result_id(language: Language, name: str) -> str:
+    """The analyzer part of a cached result's key for a file: the analyzer's id, plus the
+    dialect it chooses by the file's name when that can change the result (TypeScript's
+    `.tsx` grammar), so equal bytes named differently never share a wrong result."""
+    analyzer = analyzers()[language]
+    dialect = getattr(analyzer, "dialect", None)
+    chosen = dialect(name) if callable(dialect) else ""
+    return f"{analyzer.id}+{chosen}" if chosen else analyzer.id
 
 
 def analyze(data: bytes, language: Language, name: str = "") -> FileAnalysis:

@@ -26,8 +26,6 @@ from tree_sitter import Node, Parser, Range, Tree
 from mesh.models import (
     ClassInfo,
     ClassKind,
-    FileAnalysis,
-    FileError,
     FunctionKind,
     ImportInfo,
     ImportKind,
@@ -114,17 +112,16 @@ class RustAnalyzer(TreeSitterAnalyzer):
         self._macro_depth = 0  # macros in macros being parsed again
         self._else_ifs: set[int] = set()  # ids of the `if`s of `else if`, in the current walk
 
-    def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
-        """The engine's analysis, parsing `try!(...)` (Rust 2015) as a macro like any other:
-        the tree is parsed from a copy where it reads `tr_!(...)` (same length, so every
-        position holds) and measured on the file's own bytes."""
+    def start_file(self) -> None:
+        self._else_ifs.clear()
+
+    def parse(self, data: bytes, name: str) -> tuple[Tree, bytes]:
+        """`try!(...)` (Rust 2015) is parsed as a macro like any other: the tree is parsed from
+        a copy where it reads `tr_!(...)` (same length, so every position holds) and measured
+        on the file's own bytes."""
         if _TRY_MACRO.search(data) is None:
-            return super().analyze(data, name)
-        try:
-            return self._measure(self.parser.parse(_parseable(data)), data)
-        except RecursionError as exc:
-            return FileAnalysis(language=self.language, error=FileError(
-                path=name, kind="analyzer", message=f"too deeply nested: {exc}"))
+            return super().parse(data, name)
+        return self.parser.parse(_parseable(data)), data
 
     # -- functions ------------------------------------------------------------------------------
 
@@ -144,7 +141,7 @@ class RustAnalyzer(TreeSitterAnalyzer):
         return count, _squash(_text(params, src))
 
     def function_kind(self, node: Node, default: FunctionKind, outer: Scope | None,
-                      container: Container | None) -> FunctionKind:
+                      container: Container | None, src: bytes) -> FunctionKind:
         if node.type == "closure_expression":
             return "closure"
         owner = _owner(node)
@@ -171,15 +168,16 @@ class RustAnalyzer(TreeSitterAnalyzer):
             parent = parent.parent
         return name
 
-    def _open(self, node: Node, src: bytes, depth: int, default: FunctionKind,
-              outer: Scope | None, container: Container | None) -> Scope:
-        scope = super()._open(node, src, depth, default, outer, container)
+    separator = "::"
+
+    def function_names(self, node: Node, name: str, outer: Scope | None,
+                       container: Container | None, src: bytes) -> tuple[str, str]:
+        """Qualified by the innermost impl, trait or module when it is inside the enclosing
+        function (or there is none), else by that function."""
         if container is not None and container.name and (outer is None or
                                                          container.depth > outer.depth):
-            scope.qualified_name = f"{container.name}::{scope.name}"
-        elif outer is not None:
-            scope.qualified_name = f"{outer.qualified_name}::{scope.name}"
-        return scope
+            return name, f"{container.name}::{name}"
+        return super().function_names(node, name, outer, None, src)
 
     # -- cognitive complexity -------------------------------------------------------------------
 
@@ -206,18 +204,24 @@ class RustAnalyzer(TreeSitterAnalyzer):
             role = OPERATOR | (role & DECISION)
         return role
 
-    def _walk(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
-              collected: dict[str, list[Node]]) -> None:
-        self._walk_rust(tree, src, totals, found, collected)
+    def correct(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
+                collected: dict[str, list[Node]]) -> None:
+        self._add_unseen(src, totals, found, collected, 0)
 
     def _walk_rust(self, tree: Tree, src: bytes, totals: FileTotals, found: list[Scope],
                    collected: dict[str, list[Node]]) -> int:
-        """The engine's walk, then what it cannot see: decisions lizard counts that are no token
-        of tree-sitter's, closures bound to names, functions written inside macros. Returns the
-        decisions added to functions that are no decision token at all (match arms, let-else)."""
+        """The engine's walk of a part of the file (a closure, a macro's items) and what it
+        cannot see there (`_add_unseen`)."""
         first = len(found)
         self._else_ifs.clear()
-        super()._walk(tree, src, totals, found, collected)
+        self._walk(tree, src, totals, found, collected)
+        return self._add_unseen(src, totals, found, collected, first)
+
+    def _add_unseen(self, src: bytes, totals: FileTotals, found: list[Scope],
+                    collected: dict[str, list[Node]], first: int) -> int:
+        """After a walk, what it cannot see: decisions lizard counts that are no token of
+        tree-sitter's, closures bound to names, functions written inside macros. Returns the
+        decisions added to functions that are no decision token at all (match arms, let-else)."""
         # a `///` comment's node holds its newline: it ends at column 0 of the next line,
         # which the engine counted as a comment line
         comments = [node for kind in self.comments for node in collected.get(kind, [])]

@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 import tree_sitter_typescript
-from tree_sitter import Node
+from tree_sitter import Language as Grammar
+from tree_sitter import Node, Parser, Tree
 
 from mesh.models import (
     ClassInfo,
     ClassKind,
-    FileAnalysis,
     FunctionKind,
     ImportInfo,
     Language,
@@ -63,14 +63,19 @@ class TypeScriptAnalyzer(JavaScriptAnalyzer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._tsx: TypeScriptAnalyzer | None = None
+        self._tsx_parser: Parser | None = None
 
-    def analyze(self, data: bytes, name: str = "") -> FileAnalysis:
-        if name.lower().endswith(".tsx") and type(self) is TypeScriptAnalyzer:
-            if self._tsx is None:
-                self._tsx = TsxAnalyzer()
-            return self._tsx.analyze(data, name)
-        return super().analyze(data, name)
+    def dialect(self, name: str) -> str:
+        return "tsx" if name.lower().endswith(".tsx") else ""
+
+    def parse(self, data: bytes, name: str) -> tuple[Tree, bytes]:
+        """A `.tsx` file takes the TSX grammar (JSX in TypeScript), any other the plain one:
+        `<T>x` is a type assertion in one and an element in the other."""
+        if self.dialect(name) and type(self) is TypeScriptAnalyzer:
+            if self._tsx_parser is None:
+                self._tsx_parser = Parser(Grammar(tree_sitter_typescript.language_tsx()))
+            return self._tsx_parser.parse(data), data
+        return super().parse(data, name)
 
     def is_function(self, node: Node) -> bool:
         """An overload signature is a function to lizard in a class (not in an interface, and
@@ -213,3 +218,6 @@ class TsxAnalyzer(TypeScriptAnalyzer):
     """TypeScript with JSX: the grammar for `.tsx` files (TypeScriptAnalyzer hands them over)."""
 
     grammar = tree_sitter_typescript.language_tsx()
+
+    def dialect(self, name: str) -> str:
+        return "tsx"

@@ -15,7 +15,7 @@ from samples import MIN_FUNCTIONS, TSX, TYPESCRIPT
 
 from mesh.models import FileAnalysis, FunctionMetrics, ImportInfo
 from worker import analysis as lizard
-from worker.analyzers.registry import analyzers
+from worker.analyzers.registry import analyzers, result_id
 from worker.analyzers.typescript import TypeScriptAnalyzer
 
 CORPORA = Path(os.environ.get("CODEMESH_CORPORA", Path.home() / ".cache/codemesh-corpora"))
@@ -96,6 +96,15 @@ def test_a_tsx_file_takes_the_tsx_grammar() -> None:
     assert [(f.name, f.ccn) for f in result.functions] == [("C", 2)]
     assert lizard_ccn(source, "C.tsx") == {"C": 2}
     assert analyze(source, "C.ts").partial
+
+
+def test_the_grammar_chosen_by_name_is_part_of_the_cached_results_key() -> None:
+    """The same bytes give another result as `.tsx` than as `.ts`: one cached result must not
+    serve both."""
+    assert result_id("typescript", "src/C.tsx") != result_id("typescript", "src/C.ts")
+    assert result_id("typescript", "src/C.ts") == analyzers()["typescript"].id
+    assert result_id("typescript", "a/B.TSX") == result_id("typescript", "C.tsx")
+    assert result_id("python", "x.tsx") == analyzers()["python"].id
 
 
 # --- what TypeScript adds -----------------------------------------------------------------------
