@@ -94,7 +94,8 @@ class Container:
         return chain
 
 
-Symbols = tuple[list[str], list[int], list[int]]  # names, flags, roles by grammar symbol id
+# by grammar symbol id: names, flags, roles; and the ids of the `collect` types
+Symbols = tuple[list[str], list[int], list[int], list[int]]
 
 
 @dataclass
@@ -160,7 +161,8 @@ class TreeSitterAnalyzer:
             names[symbol] = name
             flags[symbol] = sum(bit for kinds, bit in sets if name in kinds)
             roles[symbol] = self.leaf_role(name, grammar.node_kind_is_named(symbol))
-        tables = self._symbols[grammar] = (names, flags, roles)
+        collect = [symbol for symbol in range(_SYMBOLS) if flags[symbol] & _COLLECT]
+        tables = self._symbols[grammar] = (names, flags, roles, collect)
         return tables
 
     @property
@@ -327,7 +329,10 @@ class TreeSitterAnalyzer:
         a cursor move. The current function's counters live in local variables while it is
         current, and are written to its `Scope` when another one becomes current."""
         language: Grammar | None = getattr(tree, "language", None)  # a subtree has none
-        names, flags, roles = self._symbol_tables(language or self._grammar)
+        names, flags, roles, collect = self._symbol_tables(language or self._grammar)
+        # the lists of the collected nodes, by id (ids of one name share a list)
+        by_name: dict[str, list[Node]] = {}
+        by_id = {symbol: by_name.setdefault(names[symbol], []) for symbol in collect}
         functions = self.functions
         kinds: list[int] = []
         record_kind = kinds.append
@@ -340,7 +345,6 @@ class TreeSitterAnalyzer:
         file_row = -1
         tokens = 0
         decisions = 0
-        check_errors = tree.root_node.has_error
 
         # One stack for everything open at some depth: (depth, what, object).
         frames: list[tuple[int, int, Scope | Container | None]] = []
@@ -389,13 +393,11 @@ class TreeSitterAnalyzer:
             node: Node = cursor.node  # type: ignore[assignment]  # never None on a tree
             kind_id = node.kind_id
             record_kind(kind_id)
-            if check_errors and (node.is_error or node.is_missing):
-                totals.error_lines.add(node.start_point[0] + 1)
             flag = flags[kind_id]
             leaf = 1  # 0: an inner node (the cursor is on its first child), 1: token, 2: comment
             if flag & _BEFORE:
                 if flag & _COLLECT:
-                    collected.setdefault(names[kind_id], []).append(node)
+                    by_id[kind_id].append(node)
                 if flag & _COMMENT or (flag & _ATOM and self.is_comment_atom(node, src)):
                     comment_lines.update(range(node.start_point[0], node.end_point[0] + 1))
                     leaf = 2
@@ -484,6 +486,11 @@ class TreeSitterAnalyzer:
                         node_types[names[kind_id]] += count
                     totals.code_lines = file_nloc
                     totals.tokens = tokens
+                    for name, nodes in by_name.items():
+                        if nodes:
+                            collected.setdefault(name, []).extend(nodes)
+                    if tree.root_node.has_error:
+                        _error_lines(tree.root_node, flags, totals.error_lines)
                     found.extend(f[2] for f in reversed(frames)  # type: ignore[misc]
                                  if f[1] == SCOPE)
                     return
@@ -545,6 +552,22 @@ class TreeSitterAnalyzer:
                 runs += 1
             previous = kind
         return runs
+
+
+def _error_lines(root: Node, flags: list[int], lines: set[int]) -> None:
+    """The lines of the ERROR and MISSING nodes the walk met (it does not enter comments and
+    atoms), under a root with errors: only subtrees holding an error are entered, and all of
+    an ERROR node (tree-sitter may not flag an error nested in one with `has_error`)."""
+    stack = [(root, False)]
+    while stack:
+        node, in_error = stack.pop()
+        is_error = node.is_error
+        if is_error or node.is_missing:
+            lines.add(node.start_point[0] + 1)
+        if not flags[node.kind_id] & (_COMMENT | _ATOM):
+            inside = in_error or is_error
+            stack.extend((child, inside) for child in node.children
+                         if inside or child.has_error)
 
 
 def _halstead(operators: list[str], operands: list[bytes]) -> Halstead:
