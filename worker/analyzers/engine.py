@@ -2,8 +2,22 @@
 
 A language analyzer is a subclass of `TreeSitterAnalyzer` that declares its grammar and its node
 types as data (which nodes are functions, which tokens are decisions, which leaves are operands)
-and overrides a few small hooks (a function's name, its parameters, classes, imports). The walk
-itself is written once, here, in a tight loop: this is the hot path of the whole system.
+and overrides a few small public hooks, never the walk:
+- per file: `start_file` (reset per-file state), `parse` (repair or re-parse, choose a grammar;
+  `dialect` names a choice made from the file name, part of the result cache key), `correct`
+  (adjust the measures after the walk, from the nodes of the `collect` types);
+- per function: `is_function`, `function_name`, `function_params`, `function_names` (the shown
+  and the qualified name, from the enclosing function and `Container.chain()`, joined with
+  `separator`), `long_name`, `function_kind`, `start_line` (with `nloc_from_start_line`);
+- per node or token: `container_name`, `continues_chain`, `flat_increment`, `is_comment_atom`,
+  `leaf_role` (what a token kind counts as, decided once per grammar symbol);
+- per file result: `classes`, `imports`, `maintainability`.
+The walk itself is written once, here, in a tight loop: this is the hot path of the whole system.
+It works on the grammar's integer symbol ids, looked up in tables built once per grammar, and
+asks a node for its rows only when a token passes the last line counted. A hook that needs a
+node's context had better look down from a node the walk reached before (and remember what it
+learns, per file, as the Java hooks do) than up with `Node.parent`, which tree-sitter answers
+by descending from the root: quadratic on deeply nested code.
 
 Definitions (docs/metrics.md explains them with examples):
 - ccn: lizard's definition, 1 + the decision tokens of the function itself (not of functions
@@ -394,58 +408,63 @@ class TreeSitterAnalyzer:
             kind_id = node.kind_id
             record_kind(kind_id)
             flag = flags[kind_id]
-            leaf = 1  # 0: an inner node (the cursor is on its first child), 1: token, 2: comment
-            if flag & _BEFORE:
-                if flag & _COLLECT:
-                    by_id[kind_id].append(node)
-                if flag & _COMMENT or (flag & _ATOM and self.is_comment_atom(node, src)):
-                    comment_lines.update(range(node.start_point[0], node.end_point[0] + 1))
-                    leaf = 2
-                elif not flag & _ATOM and goto_first_child():
+            leaf = 1  # 1: a token, 2: a comment (an inner node continues with its first child)
+            if not flag:  # most nodes: nothing to decide but whether the cursor can descend
+                if goto_first_child():
+                    depth += 1
+                    continue
+            else:
+                if flag & _BEFORE:
+                    if flag & _COLLECT:
+                        by_id[kind_id].append(node)
+                    if flag & _COMMENT or (flag & _ATOM and self.is_comment_atom(node, src)):
+                        comment_lines.update(range(node.start_point[0], node.end_point[0] + 1))
+                        leaf = 2
+                    elif not flag & _ATOM and goto_first_child():
+                        leaf = 0
+                elif goto_first_child():
                     leaf = 0
-            elif goto_first_child():
-                leaf = 0
-            if not leaf:
-                if flag & _OPENS:
-                    kind = names[kind_id]
-                    opens_scope = flag & _FUNCTION and self.is_function(node)
-                    if opens_scope:
-                        opened = self._open(node, src, depth, functions[kind], scope, container)
-                        opened.outer_state = (scope, container, nesting)
-                        flush(scope, tokens, decisions, scope_nloc, scope_row)
-                        scope_nloc, scope_row = opened.nloc, opened.last_row
-                        scope_end = -1 if scope_row < 0 else \
-                            line_ends[scope_row] if scope_row < lines else size
-                        frames.append((depth, SCOPE, opened))
-                        top = depth
-                        scope, nesting = opened, 0
-                    elif flag & _CONTAINER:
-                        holder = Container(depth, self.container_name(node, src), container)
-                        frames.append((depth, CONTAINER, holder))
-                        top = depth
-                        container = holder
-                    if scope is not None and flag & _COGNITIVE:
-                        if flag & _STRUCTURE:
-                            if self.continues_chain(node):
-                                scope.cognitive += 1
-                            else:
-                                scope.cognitive += 1 + nesting
+                if not leaf:
+                    if flag & _OPENS:
+                        kind = names[kind_id]
+                        opens_scope = flag & _FUNCTION and self.is_function(node)
+                        if opens_scope:
+                            opened = self._open(node, src, depth, functions[kind], scope, container)
+                            opened.outer_state = (scope, container, nesting)
+                            flush(scope, tokens, decisions, scope_nloc, scope_row)
+                            scope_nloc, scope_row = opened.nloc, opened.last_row
+                            scope_end = -1 if scope_row < 0 else \
+                                line_ends[scope_row] if scope_row < lines else size
+                            frames.append((depth, SCOPE, opened))
+                            top = depth
+                            scope, nesting = opened, 0
+                        elif flag & _CONTAINER:
+                            holder = Container(depth, self.container_name(node, src), container)
+                            frames.append((depth, CONTAINER, holder))
+                            top = depth
+                            container = holder
+                        if scope is not None and flag & _COGNITIVE:
+                            if flag & _STRUCTURE:
+                                if self.continues_chain(node):
+                                    scope.cognitive += 1
+                                else:
+                                    scope.cognitive += 1 + nesting
+                                    nesting += 1
+                                    frames.append((depth, NEST, None))
+                                    top = depth
+                                    if nesting > scope.max_nesting:
+                                        scope.max_nesting = nesting
+                            elif flag & _FLAT:
+                                if self.flat_increment(node):
+                                    scope.cognitive += 1
+                            elif flag & _NESTING_ONLY and not opens_scope:
                                 nesting += 1
                                 frames.append((depth, NEST, None))
                                 top = depth
-                                if nesting > scope.max_nesting:
-                                    scope.max_nesting = nesting
-                        elif flag & _FLAT:
-                            if self.flat_increment(node):
-                                scope.cognitive += 1
-                        elif flag & _NESTING_ONLY and not opens_scope:
-                            nesting += 1
-                            frames.append((depth, NEST, None))
-                            top = depth
-                        if flag & _LOGICAL:
-                            scope.cognitive += self._logical_sequences(node)
-                depth += 1
-                continue
+                            if flag & _LOGICAL:
+                                scope.cognitive += self._logical_sequences(node)
+                    depth += 1
+                    continue
             if depth > max_depth:
                 max_depth = depth
             if leaf == 1:
