@@ -215,7 +215,8 @@ class TypeScriptAnalyzer(JavaScriptAnalyzer):
 
 
 class TsxAnalyzer(TypeScriptAnalyzer):
-    """TypeScript with JSX: the grammar for `.tsx` files (TypeScriptAnalyzer hands them over)."""
+    """TypeScript with JSX whatever the file's name (TypeScriptAnalyzer itself takes the TSX
+    grammar for `.tsx` files, in its `parse` hook)."""
 
     grammar = tree_sitter_typescript.language_tsx()
 
