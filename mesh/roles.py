@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from mesh import logs, metrics, process
+from mesh import discovery, logs, metrics, process
 
 EMBEDDED_PARENT_ENV = "CODEMESH_EMBEDDED_PARENT"
 
@@ -32,6 +33,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="least severe log level written to stderr (default: info)")
     parser.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
                         help="serve Prometheus metrics on 127.0.0.1:PORT (default: off)")
+    discovery.add_arguments(parser)
 
 
 def serve(role: str, args: argparse.Namespace,
@@ -54,5 +56,9 @@ def serve(role: str, args: argparse.Namespace,
             for watcher in watchers:
                 watcher.cancel()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except discovery.DiscoveryError as exc:
+        print(f"codemesh {role}: {exc}", file=sys.stderr)
+        return 2
     return 0

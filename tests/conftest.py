@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import signal
 import subprocess
@@ -21,6 +22,13 @@ from pathlib import Path
 import pytest
 
 READY_TIMEOUT = 30.0
+
+# No test may announce on the machine's real network: every process the suite starts (they all
+# inherit this environment) limits mDNS to loopback, whatever flags it is given
+# (`mesh.discovery.ONLY_ENV`; tests/mesh/test_discovery.py checks it holds). The mesh name is
+# unique to this run, so other runs on the same machine are never found.
+os.environ["CODEMESH_MDNS_ONLY"] = "127.0.0.1"
+os.environ["CODEMESH_MESH"] = f"test-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 @dataclass

@@ -45,9 +45,14 @@ class AgentConfig:
 
 
 class WorkerAgent:
-    def __init__(self, config: AgentConfig, handler: Handler) -> None:
+    def __init__(self, config: AgentConfig, handler: Handler,
+                 pick_broker: Callable[[], Awaitable[str]] | None = None) -> None:
+        """`pick_broker`, when given, names the broker before each connection (found by mDNS),
+        so a worker whose broker went away moves to one that is there."""
         self.config = config
         self.handler = handler
+        self.pick_broker = pick_broker
+        self.endpoint = config.broker
         self.sock: zmq.asyncio.Socket | None = None
         self.running: set[asyncio.Task[None]] = set()
 
@@ -60,13 +65,15 @@ class WorkerAgent:
         backoff = self.config.reconnect_initial
         try:
             while not stop.is_set():
+                if self.pick_broker is not None and not await self._pick(stop):
+                    break
                 heard = await self._session(stop)
                 if stop.is_set():
                     break
                 backoff = self.config.reconnect_initial if heard else \
                     min(backoff * 2, self.config.reconnect_max)
                 log.warning("broker unreachable; reconnecting",
-                            extra={"broker": self.config.broker, "delay": backoff})
+                            extra={"broker": self.endpoint, "delay": backoff})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
         finally:
@@ -76,6 +83,19 @@ class WorkerAgent:
                 self._send(WorkerMessage(WorkerCommand.DISCONNECT))
                 self.sock.close(linger=100)
 
+    async def _pick(self, stop: asyncio.Event) -> bool:
+        """Ask `pick_broker` for an endpoint; False if `stop` came first."""
+        assert self.pick_broker is not None
+        picking = asyncio.ensure_future(self.pick_broker())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({picking, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not picking.done():
+            picking.cancel()
+            return False
+        self.endpoint = picking.result()
+        return True
+
     async def _session(self, stop: asyncio.Event) -> bool:
         """One connection to the broker, until it goes silent or says DISCONNECT.
         Returns whether the broker was heard at all (to reset the reconnect backoff)."""
@@ -83,10 +103,10 @@ class WorkerAgent:
             self.sock.close(linger=0)
         ctx = zmq.asyncio.Context.instance()
         self.sock = sockets.make_socket(ctx, zmq.DEALER, max_message=self.config.max_message)
-        self.sock.connect(self.config.broker)
+        self.sock.connect(self.endpoint)
         service = mdp.service_name(self.config.capabilities)
         self._send(WorkerMessage(WorkerCommand.READY, service=service, body=[self._advert()]))
-        log.info("worker ready", extra={"broker": self.config.broker,
+        log.info("worker ready", extra={"broker": self.endpoint,
                                         "service": service.decode(), "slots": self.config.slots})
         liveness = self.config.liveness
         heard = False

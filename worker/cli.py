@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from mesh import mdp, sockets
+from mesh import discovery, mdp, sockets
 from mesh.models import LANGUAGES
 from mesh.roles import Role, add_common_arguments, serve
 from worker.agent import AgentConfig, WorkerAgent
@@ -15,8 +15,9 @@ from worker.tasks import TaskRunner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--broker", default="tcp://127.0.0.1:5555", metavar="ENDPOINT",
-                        help="broker to take tasks from (default: tcp://127.0.0.1:5555)")
+    parser.add_argument("--broker", default=discovery.AUTO, metavar="ENDPOINT",
+                        help="broker to take tasks from (default: auto, a broker of this mesh "
+                             "found by mDNS)")
     parser.add_argument("--store", default=None, metavar="ENDPOINT",
                         help="store to read blobs from and write results to (default: the store "
                              "named in each task by the broker)")
@@ -40,18 +41,32 @@ def run(args: argparse.Namespace) -> int:
     tools = {f"analyzer:{language}": analyzer.id for language, analyzer in loaded.items()}
 
     async def main(stop: asyncio.Event) -> None:
+        finder = discovery.from_args(args) if args.broker == discovery.AUTO else None
+        if args.broker == discovery.AUTO and finder is None:
+            raise discovery.DiscoveryError("--broker auto needs mDNS: drop --no-mdns or give "
+                                           "the broker's endpoint")
+        pick = None
+        if finder is not None:
+            await finder.browse("broker")
+
+            async def pick() -> str:
+                assert finder is not None
+                return (await finder.wait_for("broker")).endpoint
+
         pool = AnalysisPool(args.slots, args.file_timeout)
         runner = TaskRunner(pool, args.store)
         agent = WorkerAgent(AgentConfig(broker=args.broker, capabilities=capabilities,
                                         slots=args.slots, heartbeat=args.heartbeat,
                                         liveness=args.liveness,
-                                        tools=tools), runner)
+                                        tools=tools), runner, pick)
         sockets.announce_ready("worker", broker=args.broker)
         try:
             await agent.run(stop)
         finally:
             await runner.close()
             pool.close()
+            if finder is not None:
+                await finder.close()
 
     return serve("worker", args, main)
 
