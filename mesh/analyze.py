@@ -30,7 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mesh import codec, config, discovery, formats, gate, mdp, paths, report
+from mesh import codec, config, discovery, formats, gate, mdp, paths, report, security
 from mesh.embedded import EmbeddedError, EmbeddedMesh
 from mesh.findings import DEFAULT_SETTINGS, RuleSettings
 from mesh.mdp_client import BrokerUnavailable, MdpClient
@@ -74,6 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the broker names its store. `auto`: a broker of --mesh found by "
                              "mDNS")
     discovery.add_arguments(parser)
+    security.add_arguments(parser)
     parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_SIZE,
                         metavar="BYTES", help="larger files are skipped and listed "
                         f"(default: {DEFAULT_MAX_FILE_SIZE})")
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         with _progress(console, interactive) as on_progress:
             job_report = _analyze(args, root.resolve(), on_progress, project.rules)
     except (AnalyzeError, EmbeddedError, BrokerUnavailable, StoreUnavailable,
-            StoreRequestError, discovery.DiscoveryError) as exc:
+            StoreRequestError, discovery.DiscoveryError, security.KeysError) as exc:
         _error(f"codemesh analyze: {exc}")
         return 1
     except KeyboardInterrupt:
@@ -158,6 +159,7 @@ def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback
 async def _run_remote(args: argparse.Namespace, root: Path, walked: WalkResult,
                       on_progress: ProgressCallback, rules: RuleSettings) -> report.Report:
     """A job on a running mesh: at --broker, or at a broker found by mDNS (`auto`)."""
+    security.configure(args)
     on_progress("finding broker", 0, 0)
     finder = discovery.from_args(args) if args.broker == discovery.AUTO else None
     try:

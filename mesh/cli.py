@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from mesh import __version__, analyze, status, store_role
+from mesh import __version__, analyze, security, status, store_role
 from mesh.roles import Role
 
 
@@ -39,6 +39,11 @@ def parser() -> argparse.ArgumentParser:
                               "mDNS, or --broker) and show their workers, queues and jobs.")
     status.add_arguments(sub)
     sub.set_defaults(run=status.run)
+    sub = commands.add_parser("keys", help="manage the mesh's CURVE keys (--secure)",
+                              description="Create, admit, remove and list the public keys a "
+                              "secure mesh admits (see docs/operations.md, Security).")
+    security.add_keys_arguments(sub)
+    sub.set_defaults(run=security.run_keys)
     for role in _roles():
         sub = commands.add_parser(role.name, help=role.help, description=role.help)
         role.add_arguments(sub)

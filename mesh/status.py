@@ -17,7 +17,7 @@ from pydantic import Field
 from rich.console import Console
 from rich.table import Table
 
-from mesh import codec, discovery, mdp
+from mesh import codec, discovery, mdp, security
 from mesh.mdp_client import BrokerUnavailable, MdpClient
 from mesh.models import BrokerStatus, Model
 
@@ -52,12 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table",
                         help="human tables or one JSON document (default: table)")
     discovery.add_arguments(parser)
+    security.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
+        security.configure(args)
         status = asyncio.run(collect(args))
-    except discovery.DiscoveryError as exc:
+    except (discovery.DiscoveryError, security.KeysError) as exc:
         print(f"codemesh status: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
