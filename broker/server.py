@@ -246,6 +246,11 @@ class Broker:
             request = self.router.current(identity, message.client)
             if request is not None:
                 self._answer(request, message.body, final=False)
+        elif message.command is WorkerCommand.FINAL and message.body == [mdp.DECLINED]:
+            if self.router.decline(identity, message.client,
+                                   time.monotonic() + self.config.heartbeat) is not None:
+                metrics.TASKS.labels("declined").inc()
+            self._dispatch()
         elif message.command is WorkerCommand.FINAL:
             request = self.router.complete(identity, message.client)
             if request is not None:
@@ -344,6 +349,8 @@ class Broker:
                 self._send_worker(worker, WorkerMessage(WorkerCommand.HEARTBEAT))
         self._expire_requests(now)
         self.scheduler.tick()
+        if self.router.queue:
+            self._dispatch()  # workers that declined may take work again
 
     def _expire_requests(self, now: float) -> None:
         """RFC 18: client requests for a service no worker offers expire after a while."""
