@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +68,14 @@ class Mesh:
         self.tmp = tmp
         self.procs: list[Proc] = []
 
-    def start(self, role: str, *args: str, wait: bool = True) -> Proc:
+    def start(self, role: str, *args: str, wait: bool = True, prefix: Sequence[str] = (),
+              env: dict[str, str] | None = None) -> Proc:
+        """`prefix` wraps the command (e.g. `ip netns exec NS`); `env` replaces the inherited
+        environment."""
         log = self.tmp / f"{role}-{len(self.procs)}.log"
         popen = subprocess.Popen(
-            [sys.executable, "-m", "mesh", role, *args], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=log.open("wb"), start_new_session=True)
+            [*prefix, sys.executable, "-m", "mesh", role, *args], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=log.open("wb"), start_new_session=True, env=env)
         proc = Proc(role, popen, log)
         self.procs.append(proc)
         if wait:
