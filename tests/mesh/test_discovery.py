@@ -172,3 +172,42 @@ def test_auto_without_mdns_is_a_clear_error() -> None:
                           capture_output=True, timeout=30)
     assert done.returncode == 2
     assert b"needs mDNS" in done.stderr and b"Traceback" not in done.stderr
+
+
+def _udp_sockets(pid: int) -> list[tuple[str, int, str]]:
+    """(address, port, family) of every UDP socket the process holds, from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for family in ("udp", "udp6"):
+        lines = Path(f"/proc/{pid}/net/{family}").read_text().splitlines()[1:]
+        for line in lines:
+            fields = line.split()
+            if fields[9] in inodes:
+                address, port = fields[1].split(":")
+                if family == "udp":
+                    shown = socket.inet_ntoa(bytes.fromhex(address)[::-1])
+                else:
+                    shown = address
+                found.append((shown, int(port, 16), family))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/net/udp").exists(), reason="needs Linux /proc")
+def test_real_roles_hold_no_udp_socket_off_loopback(mesh: Any) -> None:
+    """A store and a broker started as the suite starts them: their mDNS sockets send from
+    127.0.0.1; the only other UDP socket is zeroconf's receive socket on the mDNS port."""
+    store = mesh.store()
+    broker = mesh.broker(store.endpoint)
+    time.sleep(1.0)  # announcing is under way
+    for proc in (store, broker):
+        sockets = _udp_sockets(proc.popen.pid)
+        assert ("127.0.0.1", 5353, "udp") in sockets, sockets
+        for address, port, family in sockets:
+            assert family == "udp" and (address == "127.0.0.1" or port == 5353), sockets
