@@ -47,13 +47,11 @@ def run(args: argparse.Namespace) -> int:
         finder = discovery.from_args(args)
         try:
             config.store = await discovery.resolve(config.store, "store", finder)
-            announced: set[asyncio.Task[str]] = set()
 
             def ready(endpoint: str) -> None:
                 sockets.announce_ready("broker", endpoint=endpoint, store=config.store)
                 if finder is not None:
-                    announced.add(asyncio.ensure_future(
-                        finder.advertise("broker", endpoint, {"store": config.store})))
+                    finder.announce_soon("broker", endpoint, {"store": config.store})
 
             await Broker(config).run(stop, ready)
         finally:

@@ -139,6 +139,7 @@ class Discovery:
         self._peers: dict[str, Peer] = {}
         self._changed = asyncio.Event()
         self._resolving: set[asyncio.Task[None]] = set()
+        self._announcing: set[asyncio.Task[str]] = set()
         self.on_change: list[Callable[[], None]] = []
         self._refresher: asyncio.Task[None] | None = None
         self._names: dict[str, str] = {}  # every instance the browsers list -> its type
@@ -165,8 +166,8 @@ class Discovery:
             return
         if self._refresher is not None:
             self._refresher.cancel()
-        for task in list(self._resolving):
-            task.cancel()
+        for pending in [*self._resolving, *self._announcing]:
+            pending.cancel()
         for browser in self._browsers:
             with contextlib.suppress(Exception):
                 await browser.async_cancel()
@@ -199,6 +200,18 @@ class Discovery:
         log.info("announced", extra={"service": info.name, "endpoint": endpoint,
                                      "mesh": self.mesh})
         return info.name
+
+    def announce_soon(self, role: str, endpoint: str, data: dict[str, str] | None = None) -> None:
+        """`advertise` from a synchronous ready callback; a failure is logged, never raised
+        (the role serves its explicit endpoint whether or not mDNS works)."""
+        task = asyncio.ensure_future(self.advertise(role, endpoint, data))
+        self._announcing.add(task)
+        task.add_done_callback(self._announced)
+
+    def _announced(self, task: asyncio.Task[str]) -> None:
+        self._announcing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("mDNS announcement failed", exc_info=task.exception())
 
     def _announced_addresses(self, host: str) -> list[str]:
         """A specific bind address is announced as is; a wildcard one as the addresses of the

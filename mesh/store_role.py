@@ -27,13 +27,11 @@ def run(args: argparse.Namespace) -> int:
     async def main(stop: asyncio.Event) -> None:
         finder = discovery.from_args(args)
         store = Store(args.path)
-        announced: set[asyncio.Task[str]] = set()
 
         def ready(endpoint: str) -> None:
             sockets.announce_ready("store", endpoint=endpoint)
             if finder is not None:
-                announced.add(asyncio.ensure_future(
-                    finder.advertise("store", endpoint, {"kind": "primary"})))
+                finder.announce_soon("store", endpoint, {"kind": "primary"})
 
         try:
             await StoreServer(store, args.bind, args.max_message).run(stop, ready)
