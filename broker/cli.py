@@ -7,7 +7,7 @@ import asyncio
 
 from broker.scheduler import SchedulerConfig
 from broker.server import DEFAULT_MAX_MESSAGE, Broker, BrokerConfig
-from mesh import mdp, sockets
+from mesh import discovery, mdp, sockets
 from mesh.roles import Role, add_common_arguments, serve
 
 
@@ -15,9 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bind", default="tcp://127.0.0.1:5555", metavar="ENDPOINT",
                         help="ZeroMQ endpoint clients and workers connect to; `tcp://HOST:*` "
                              "picks a free port (default: tcp://127.0.0.1:5555)")
-    parser.add_argument("--store", default="tcp://127.0.0.1:5560", metavar="ENDPOINT",
+    parser.add_argument("--store", default=discovery.AUTO, metavar="ENDPOINT",
                         help="endpoint of the `codemesh store` holding jobs, tasks and results; "
-                             "clients learn it from the broker (default: tcp://127.0.0.1:5560)")
+                             "clients learn it from the broker (default: auto, the first store "
+                             "of this mesh found by mDNS)")
     parser.add_argument("--heartbeat", type=float, default=mdp.HEARTBEAT_INTERVAL,
                         metavar="SECONDS", help="heartbeat interval (default: 2.5, as in RFC 6)")
     parser.add_argument("--liveness", type=int, default=mdp.HEARTBEAT_LIVENESS, metavar="N",
@@ -43,8 +44,19 @@ def run(args: argparse.Namespace) -> int:
         scheduler=SchedulerConfig(max_attempts=args.max_attempts, backoff_base=args.retry_base))
 
     async def main(stop: asyncio.Event) -> None:
-        await Broker(config).run(stop, lambda endpoint: sockets.announce_ready(
-            "broker", endpoint=endpoint, store=config.store))
+        finder = discovery.from_args(args)
+        try:
+            config.store = await discovery.resolve(config.store, "store", finder)
+
+            def ready(endpoint: str) -> None:
+                sockets.announce_ready("broker", endpoint=endpoint, store=config.store)
+                if finder is not None:
+                    finder.announce_soon("broker", endpoint, {"store": config.store})
+
+            await Broker(config).run(stop, ready)
+        finally:
+            if finder is not None:
+                await finder.close()
 
     return serve("broker", args, main)
 

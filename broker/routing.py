@@ -49,6 +49,7 @@ class WorkerEntry:
     delimited: bool
     expiry: float
     last_dispatch: float = 0.0
+    paused_until: float = 0.0  # it declined a request (slots busy elsewhere): skip it till then
     inflight: dict[bytes, Request] = field(default_factory=dict)
     advert: dict[str, object] = field(default_factory=dict)
 
@@ -102,7 +103,7 @@ class Router:
         waiting: deque[Request] = deque()
         while self.queue and free:
             request = self.queue.popleft()
-            worker = self._best(request)
+            worker = self._best(request, now)
             if worker is None:
                 waiting.append(request)
                 continue
@@ -114,10 +115,12 @@ class Router:
         self.queue = waiting
         return assigned
 
-    def _best(self, request: Request) -> WorkerEntry | None:
+    def _best(self, request: Request, now: float) -> WorkerEntry | None:
         best: WorkerEntry | None = None
         for worker in self.workers.values():
             if worker.free <= 0 or not worker.covers(request.requires):
+                continue
+            if worker.paused_until > now:
                 continue
             if request.address in worker.inflight:
                 continue
@@ -130,6 +133,17 @@ class Router:
         """The request a worker's FINAL answers, freeing its slot; None if unknown."""
         worker = self.workers.get(identity)
         return worker.inflight.pop(address, None) if worker else None
+
+    def decline(self, identity: bytes, address: bytes, until: float) -> Request | None:
+        """A worker handed a request back unserved: it goes to the front of the queue, and the
+        worker gets no more until `until` (its slots are busy with other brokers' work)."""
+        request = self.complete(identity, address)
+        worker = self.workers.get(identity)
+        if worker is not None:
+            worker.paused_until = until
+        if request is not None:
+            self.enqueue(request, front=True)
+        return request
 
     def current(self, identity: bytes, address: bytes) -> Request | None:
         """The request a worker's PARTIAL belongs to, if it is still in flight there."""

@@ -19,7 +19,14 @@ from broker.routing import ClientOrigin, Request, Router, TaskOrigin, WorkerEntr
 from broker.scheduler import Scheduler, SchedulerConfig
 from mesh import __version__, codec, mdp, metrics, sockets
 from mesh.mdp import ClientCommand, ClientMessage, WorkerCommand, WorkerMessage
-from mesh.models import BrokerInfo, JobProgress, SubmitRequest, WorkerAdvert
+from mesh.models import (
+    BrokerInfo,
+    BrokerStatus,
+    JobProgress,
+    SubmitRequest,
+    WorkerAdvert,
+    WorkerStatus,
+)
 from mesh.repository import Repository
 from mesh.store_client import StoreClient
 
@@ -51,6 +58,7 @@ class Broker:
         self.endpoint = ""
         self._background: set[asyncio.Task[None]] = set()
         self._last_heartbeat = 0.0
+        self._started = time.monotonic()
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -153,8 +161,7 @@ class Broker:
         if message.service != mdp.MMI_SERVICE:
             return [mdp.MMI_NOT_IMPLEMENTED]
         name = message.body[0] if message.body else b""
-        if name.startswith(mdp.CODEMESH_PREFIX) and name in (mdp.SERVICE_INFO,
-                                                             mdp.SERVICE_SUBMIT):
+        if name in mdp.BROKER_SERVICES:
             return [mdp.MMI_FOUND]
         found = bool(mdp.capabilities(name)) and self.router.serves(mdp.capabilities(name))
         return [mdp.MMI_FOUND if found else mdp.MMI_NOT_FOUND]
@@ -165,6 +172,8 @@ class Broker:
                               workers=len(self.router.workers),
                               capabilities=sorted(self.router.capabilities()))
             self._reply(origin, [codec.pack(info)], final=True)
+        elif message.service == mdp.SERVICE_STATUS:
+            self._reply(origin, [codec.pack(self.status())], final=True)
         elif message.service == mdp.SERVICE_SUBMIT and message.body:
             try:
                 submit = codec.unpack(message.body[0], SubmitRequest)
@@ -176,6 +185,23 @@ class Broker:
         else:
             self._reply(origin, [codec.pack({"error": f"unknown service {message.service!r}"})],
                         final=True)
+
+    def status(self) -> BrokerStatus:
+        queues: dict[str, int] = {}
+        for request in self.router.queue:
+            name = mdp.service_name(request.requires).decode(errors="replace")
+            queues[name] = queues.get(name, 0) + 1
+        workers = [WorkerStatus(identity=w.identity.hex(), capabilities=sorted(w.capabilities),
+                                slots=w.slots, running=len(w.inflight),
+                                host=str(w.advert.get("host", "")),
+                                pid=int(str(w.advert.get("pid", 0) or 0)),
+                                version=str(w.advert.get("version", "")),
+                                tools=_str_map(w.advert.get("tools")))
+                   for w in self.router.workers.values()]
+        return BrokerStatus(version=__version__, store=self.config.store,
+                            uptime=time.monotonic() - self._started, workers=workers,
+                            queues=queues,
+                            jobs=[job.progress() for job in self.scheduler.jobs.values()])
 
     def _notify(self, origin: ClientOrigin, progress: JobProgress, final: bool) -> None:
         if final or origin.version >= 2:
@@ -220,6 +246,11 @@ class Broker:
             request = self.router.current(identity, message.client)
             if request is not None:
                 self._answer(request, message.body, final=False)
+        elif message.command is WorkerCommand.FINAL and message.body == [mdp.DECLINED]:
+            if self.router.decline(identity, message.client,
+                                   time.monotonic() + self.config.heartbeat) is not None:
+                metrics.TASKS.labels("declined").inc()
+            self._dispatch()
         elif message.command is WorkerCommand.FINAL:
             request = self.router.complete(identity, message.client)
             if request is not None:
@@ -318,6 +349,8 @@ class Broker:
                 self._send_worker(worker, WorkerMessage(WorkerCommand.HEARTBEAT))
         self._expire_requests(now)
         self.scheduler.tick()
+        if self.router.queue:
+            self._dispatch()  # workers that declined may take work again
 
     def _expire_requests(self, now: float) -> None:
         """RFC 18: client requests for a service no worker offers expire after a while."""
@@ -332,6 +365,10 @@ class Broker:
         if len(keep) != len(self.router.queue):
             self.router.queue.clear()
             self.router.queue.extend(keep)
+
+
+def _str_map(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

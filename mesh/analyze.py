@@ -30,7 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mesh import codec, config, formats, gate, mdp, paths, report
+from mesh import codec, config, discovery, formats, gate, mdp, paths, report, security
 from mesh.embedded import EmbeddedError, EmbeddedMesh
 from mesh.findings import DEFAULT_SETTINGS, RuleSettings
 from mesh.mdp_client import BrokerUnavailable, MdpClient
@@ -71,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default: {paths.default_store_dir()})")
     parser.add_argument("--broker", metavar="ENDPOINT",
                         help="use the running mesh at this broker instead of an embedded one; "
-                             "the broker names its store")
+                             "the broker names its store. `auto`: a broker of --mesh found by "
+                             "mDNS")
+    discovery.add_arguments(parser)
+    security.add_arguments(parser)
     parser.add_argument("--max-file-size", type=int, default=DEFAULT_MAX_FILE_SIZE,
                         metavar="BYTES", help="larger files are skipped and listed "
                         f"(default: {DEFAULT_MAX_FILE_SIZE})")
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         with _progress(console, interactive) as on_progress:
             job_report = _analyze(args, root.resolve(), on_progress, project.rules)
     except (AnalyzeError, EmbeddedError, BrokerUnavailable, StoreUnavailable,
-            StoreRequestError) as exc:
+            StoreRequestError, discovery.DiscoveryError, security.KeysError) as exc:
         _error(f"codemesh analyze: {exc}")
         return 1
     except KeyboardInterrupt:
@@ -142,7 +145,7 @@ def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback
     on_progress("scanning", 0, 0)
     walked = walk(root, excludes=args.exclude, max_file_size=args.max_file_size)
     if args.broker:
-        return asyncio.run(run_job(args.broker, root, walked, on_progress, args.timeout, rules))
+        return asyncio.run(_run_remote(args, root, walked, on_progress, rules))
     store_dir = args.store or paths.default_store_dir()
     log_path = paths.log_dir() / f"embedded-{os.getpid()}.log"
     on_progress("starting mesh", 0, 0)
@@ -151,6 +154,20 @@ def _analyze(args: argparse.Namespace, root: Path, on_progress: ProgressCallback
                                      rules))
     log_path.unlink(missing_ok=True)  # only a failed run's log is worth keeping
     return result
+
+
+async def _run_remote(args: argparse.Namespace, root: Path, walked: WalkResult,
+                      on_progress: ProgressCallback, rules: RuleSettings) -> report.Report:
+    """A job on a running mesh: at --broker, or at a broker found by mDNS (`auto`)."""
+    security.configure(args)
+    on_progress("finding broker", 0, 0)
+    finder = discovery.from_args(args) if args.broker == discovery.AUTO else None
+    try:
+        broker = await discovery.resolve(args.broker, "broker", finder, args.timeout)
+    finally:
+        if finder is not None:
+            await finder.close()
+    return await run_job(broker, root, walked, on_progress, args.timeout, rules)
 
 
 async def run_job(broker: str, root: Path, walked: WalkResult, on_progress: ProgressCallback,

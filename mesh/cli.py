@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from mesh import __version__, analyze, store_role
+from mesh import __version__, analyze, security, status, store_role
 from mesh.roles import Role
 
 
@@ -34,6 +34,16 @@ def parser() -> argparse.ArgumentParser:
                               "for this job only.")
     analyze.add_arguments(sub)
     sub.set_defaults(run=analyze.run)
+    sub = commands.add_parser("status", help="show the mesh: brokers, stores, workers, queues, "
+                              "jobs", description="Find the brokers and stores of a mesh (by "
+                              "mDNS, or --broker) and show their workers, queues and jobs.")
+    status.add_arguments(sub)
+    sub.set_defaults(run=status.run)
+    sub = commands.add_parser("keys", help="manage the mesh's CURVE keys (--secure)",
+                              description="Create, admit, remove and list the public keys a "
+                              "secure mesh admits (see docs/operations.md, Security).")
+    security.add_keys_arguments(sub)
+    sub.set_defaults(run=security.run_keys)
     for role in _roles():
         sub = commands.add_parser(role.name, help=role.help, description=role.help)
         role.add_arguments(sub)

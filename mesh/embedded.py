@@ -54,12 +54,15 @@ class EmbeddedMesh:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
-        store = self._spawn("store", ["--bind", "tcp://127.0.0.1:*", "--path",
+        # an embedded mesh is private to one job: it neither announces nor browses
+        store = self._spawn("store", ["--bind", "tcp://127.0.0.1:*", "--no-mdns", "--path",
                                       str(self.store_dir)])
         self.store = self._ready(store)["endpoint"]
-        broker = self._spawn("broker", ["--bind", "tcp://127.0.0.1:*", "--store", self.store])
+        broker = self._spawn("broker", ["--bind", "tcp://127.0.0.1:*", "--no-mdns", "--store",
+                                        self.store])
         self.broker = self._ready(broker)["endpoint"]
-        workers = [self._spawn("worker", ["--broker", self.broker]) for _ in range(self.workers)]
+        workers = [self._spawn("worker", ["--broker", self.broker, "--no-mdns"])
+                   for _ in range(self.workers)]
         for worker in workers:
             self._ready(worker)
 

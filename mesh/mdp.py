@@ -41,6 +41,12 @@ MMI_NOT_IMPLEMENTED = b"501"
 CODEMESH_PREFIX = b"codemesh."
 SERVICE_INFO = b"codemesh.info"
 SERVICE_SUBMIT = b"codemesh.submit"
+SERVICE_STATUS = b"codemesh.status"
+BROKER_SERVICES = (SERVICE_INFO, SERVICE_SUBMIT, SERVICE_STATUS)
+
+# The whole FINAL body of a worker that hands a request back unserved (all its slots are busy
+# with other brokers' work); the broker re-routes the request. A plain MDP worker never sends it.
+DECLINED = b"codemesh.declined"
 
 CAPABILITY_SEPARATOR = "+"
 

@@ -18,6 +18,8 @@ QUEUED_REQUESTS = Gauge("codemesh_broker_queued_requests", "Requests waiting for
 TASKS = Counter("codemesh_tasks_total", "Analyze tasks by outcome", ["outcome"])
 FILES_ANALYZED = Counter("codemesh_files_analyzed_total", "Files analyzed by this worker",
                          ["language"])
+AUTH_REFUSED = Counter("codemesh_auth_refused_total",
+                       "Connections refused by the ZAP handler (unknown CURVE key)", ["role"])
 STORE_OPS = Histogram("codemesh_store_op_seconds", "Store operation latency", ["op"])
 
 

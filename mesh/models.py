@@ -276,3 +276,27 @@ class JobProgress(Model):
     tasks_done: int
     tasks_failed: int
     error: str | None = None
+
+
+class WorkerStatus(Model):
+    """One registered worker as a broker sees it (part of `BrokerStatus`)."""
+
+    identity: str  # the worker's ZeroMQ routing identity, hex
+    capabilities: list[str]
+    slots: int
+    running: int  # requests in flight on it now
+    host: str = ""
+    pid: int = 0
+    version: str = ""
+    tools: dict[str, str] = Field(default_factory=dict)
+
+
+class BrokerStatus(Model):
+    """Answer to `codemesh.status`: what `codemesh status` shows of one broker."""
+
+    version: str
+    store: str
+    uptime: float  # seconds
+    workers: list[WorkerStatus]
+    queues: dict[str, int]  # service name (a capability set) -> requests waiting for a worker
+    jobs: list[JobProgress]  # jobs this broker is running

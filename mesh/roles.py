@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from mesh import logs, metrics, process
+from mesh import discovery, logs, metrics, process, security
 
 EMBEDDED_PARENT_ENV = "CODEMESH_EMBEDDED_PARENT"
 
@@ -32,6 +33,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="least severe log level written to stderr (default: info)")
     parser.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
                         help="serve Prometheus metrics on 127.0.0.1:PORT (default: off)")
+    discovery.add_arguments(parser)
+    security.add_arguments(parser)
 
 
 def serve(role: str, args: argparse.Namespace,
@@ -42,6 +45,7 @@ def serve(role: str, args: argparse.Namespace,
     parent = os.environ.get(EMBEDDED_PARENT_ENV)
 
     async def run() -> None:
+        gatekeeper = security.start_gatekeeper(role)
         stop = asyncio.Event()
         process.install_stop_handlers(stop)
         watchers = []
@@ -53,6 +57,13 @@ def serve(role: str, args: argparse.Namespace,
         finally:
             for watcher in watchers:
                 watcher.cancel()
+            if gatekeeper is not None:
+                gatekeeper.stop()
 
-    asyncio.run(run())
+    try:
+        security.configure(args)
+        asyncio.run(run())
+    except (discovery.DiscoveryError, security.KeysError) as exc:
+        print(f"codemesh {role}: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -11,15 +11,19 @@ import sys
 import zmq
 import zmq.asyncio
 
+from mesh import security
+
 
 def make_socket(ctx: zmq.asyncio.Context, kind: int, *, max_message: int) -> zmq.asyncio.Socket:
     """A socket that never blocks shutdown and disconnects peers sending absurd frames.
 
+    With `--secure` it is a CURVE server or client by its kind (`mesh.security`).
     MAXMSGSIZE is a hard ceiling (twice the configured maximum) that protects memory; messages
     between the maximum and the ceiling reach the role, which drops, counts and answers them.
     """
     sock = ctx.socket(kind)
     sock.setsockopt(zmq.LINGER, 0)
+    security.apply(sock, kind)  # CURVE when the process runs with --secure
     sock.setsockopt(zmq.MAXMSGSIZE, max_message * 2)
     return sock
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from mesh import paths, sockets
+from mesh import discovery, paths, sockets
 from mesh.roles import Role, add_common_arguments, serve
 from mesh.store_server import DEFAULT_MAX_MESSAGE, Store, StoreServer
 
@@ -25,12 +25,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     async def main(stop: asyncio.Event) -> None:
+        finder = discovery.from_args(args)
         store = Store(args.path)
+
+        def ready(endpoint: str) -> None:
+            sockets.announce_ready("store", endpoint=endpoint)
+            if finder is not None:
+                finder.announce_soon("store", endpoint, {"kind": "primary"})
+
         try:
-            await StoreServer(store, args.bind, args.max_message).run(
-                stop, lambda endpoint: sockets.announce_ready("store", endpoint=endpoint))
+            await StoreServer(store, args.bind, args.max_message).run(stop, ready)
         finally:
             store.close()
+            if finder is not None:
+                await finder.close()
 
     return serve("store", args, main)
 

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 READY_TIMEOUT = 30.0
+
+# No test may announce on the machine's real network: every process the suite starts (they all
+# inherit this environment) limits mDNS to loopback, whatever flags it is given
+# (`mesh.discovery.ONLY_ENV`; tests/mesh/test_discovery.py checks it holds). The mesh name is
+# unique to this run, so other runs on the same machine are never found.
+os.environ["CODEMESH_MDNS_ONLY"] = "127.0.0.1"
+os.environ["CODEMESH_MESH"] = f"test-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -60,11 +68,14 @@ class Mesh:
         self.tmp = tmp
         self.procs: list[Proc] = []
 
-    def start(self, role: str, *args: str, wait: bool = True) -> Proc:
+    def start(self, role: str, *args: str, wait: bool = True, prefix: Sequence[str] = (),
+              env: dict[str, str] | None = None) -> Proc:
+        """`prefix` wraps the command (e.g. `ip netns exec NS`); `env` replaces the inherited
+        environment."""
         log = self.tmp / f"{role}-{len(self.procs)}.log"
         popen = subprocess.Popen(
-            [sys.executable, "-m", "mesh", role, *args], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=log.open("wb"), start_new_session=True)
+            [*prefix, sys.executable, "-m", "mesh", role, *args], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=log.open("wb"), start_new_session=True, env=env)
         proc = Proc(role, popen, log)
         self.procs.append(proc)
         if wait:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from mesh import mdp, sockets
+from mesh import discovery, mdp, sockets
 from mesh.models import LANGUAGES
 from mesh.roles import Role, add_common_arguments, serve
-from worker.agent import AgentConfig, WorkerAgent
+from worker.agent import AgentConfig, BrokerSource, FixedBrokers, WorkerAgent
 from worker.analyzers.registry import analyzers
 from worker.executor import DEFAULT_FILE_TIMEOUT, AnalysisPool
 from worker.tasks import TaskRunner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--broker", default="tcp://127.0.0.1:5555", metavar="ENDPOINT",
-                        help="broker to take tasks from (default: tcp://127.0.0.1:5555)")
+    parser.add_argument("--broker", action="append", default=[], metavar="ENDPOINT",
+                        help="a broker to take tasks from (repeatable: one connection each, "
+                             "slots shared among them; default: auto, every broker of this "
+                             "mesh found by mDNS)")
     parser.add_argument("--store", default=None, metavar="ENDPOINT",
                         help="store to read blobs from and write results to (default: the store "
                              "named in each task by the broker)")
@@ -40,20 +42,47 @@ def run(args: argparse.Namespace) -> int:
     tools = {f"analyzer:{language}": analyzer.id for language, analyzer in loaded.items()}
 
     async def main(stop: asyncio.Event) -> None:
+        endpoints = list(args.broker) or [discovery.AUTO]
+        auto = discovery.AUTO in endpoints
+        if auto and len(endpoints) > 1:
+            raise discovery.DiscoveryError("--broker auto cannot be mixed with endpoints")
+        finder = discovery.from_args(args) if auto else None
+        if auto and finder is None:
+            raise discovery.DiscoveryError("--broker auto needs mDNS: drop --no-mdns or give "
+                                           "the broker's endpoint")
+        brokers: BrokerSource = FixedBrokers(endpoints)
+        if finder is not None:
+            await finder.browse("broker")
+            brokers = DiscoveredBrokers(finder)
         pool = AnalysisPool(args.slots, args.file_timeout)
         runner = TaskRunner(pool, args.store)
-        agent = WorkerAgent(AgentConfig(broker=args.broker, capabilities=capabilities,
+        agent = WorkerAgent(AgentConfig(broker=endpoints[0], capabilities=capabilities,
                                         slots=args.slots, heartbeat=args.heartbeat,
                                         liveness=args.liveness,
-                                        tools=tools), runner)
-        sockets.announce_ready("worker", broker=args.broker)
+                                        tools=tools), runner, brokers)
+        sockets.announce_ready("worker", broker=",".join(endpoints))
         try:
             await agent.run(stop)
         finally:
             await runner.close()
             pool.close()
+            if finder is not None:
+                await finder.close()
 
     return serve("worker", args, main)
+
+
+class DiscoveredBrokers:
+    """Every broker of this mesh that mDNS lists now."""
+
+    def __init__(self, finder: discovery.Discovery) -> None:
+        self.finder = finder
+
+    def endpoints(self) -> list[str]:
+        return [peer.endpoint for peer in self.finder.peers("broker")]
+
+    async def changed(self) -> None:
+        await self.finder.changed()
 
 
 ROLE = Role(name="worker", help="analyze files for the brokers it connects to",
