@@ -563,14 +563,7 @@ class TreeSitterAnalyzer:
                     stack.append(child)
                 elif kind in self.logical_operators:
                     found.append((child.start_byte, kind))
-        found.sort()
-        runs = 0
-        previous = ""
-        for _, kind in found:
-            if kind != previous:
-                runs += 1
-            previous = kind
-        return runs
+        return count_operator_runs(found)
 
 
 def _error_lines(root: Node, flags: list[int], lines: set[int]) -> None:
@@ -604,3 +597,13 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def count_operator_runs(operators: list[tuple[int, str]]) -> int:
+    """SonarSource counts a sequence of like boolean operators once: `a && b || c` is two runs.
+    `operators` are (start byte, operator) pairs in any order."""
+    runs = 0
+    previous = ""
+    for _, operator in sorted(operators):
+        if operator != previous:
+            runs += 1
+        previous = operator
+    return runs

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from worker.analyzers.engine import Scope
+from worker.analyzers.engine import Scope, count_operator_runs
 
 NESTING_STRUCTURES = frozenset({"if_statement", "for_statement", "while_statement",
                                 "except_clause", "except_group_clause", "conditional_expression",
@@ -131,14 +131,7 @@ def _runs(node: Node, merged: set[tuple[int, int]]) -> int:
                 stack.append(child)
             elif child.type in ("and", "or"):
                 operators.append((child.start_byte, child.type))
-    operators.sort()
-    runs = 0
-    previous = ""
-    for _, op in operators:
-        if op != previous:
-            runs += 1
-        previous = op
-    return runs
+    return count_operator_runs(operators)
 
 
 def _frames(collected: dict[str, list[Node]], by_start: dict[int, Scope],
