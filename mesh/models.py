@@ -278,17 +278,13 @@ class JobProgress(Model):
     error: str | None = None
 
 
-class WorkerStatus(Model):
-    """One registered worker as a broker sees it (part of `BrokerStatus`)."""
+class WorkerStatus(WorkerAdvert):
+    """One registered worker as a broker sees it (part of `BrokerStatus`): its advertisement
+    plus what only the broker knows."""
 
     identity: str  # the worker's ZeroMQ routing identity, hex
     capabilities: list[str]
-    slots: int
     running: int  # requests in flight on it now
-    host: str = ""
-    pid: int = 0
-    version: str = ""
-    tools: dict[str, str] = Field(default_factory=dict)
 
 
 class BrokerStatus(Model):
